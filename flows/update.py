@@ -1,0 +1,152 @@
+"""The papertrends update flow: read new snapshots, store, embed what is new, fit, prevalence, report.
+
+Thin wiring only: every task calls the library in `papertrends`, which knows nothing of Prefect.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from papertrends.analysis import Analysis, analyse
+from papertrends.config import Settings, load_settings
+from papertrends.embed import SentenceTransformerEmbedder, embed_in_chunks
+from papertrends.ingest import IngestSummary, ReadResult, read_snapshots, store_snapshots
+from papertrends.report import render_report
+from papertrends.store import open_store
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    status: str
+    ingest: IngestSummary
+    snapshots_total: int
+    papers_total: int
+    digest_dates: int
+    embeddings_computed: int
+    n_topics: int = 0
+    outlier_share: float = 0.0
+    report: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@task(name="read snapshots", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
+def read_task(settings: Settings, seen: set[str]) -> ReadResult:
+    s = settings.snapshots
+    return read_snapshots(s.folder, fmt=s.format, dates=dict(s.dates), seen=seen)
+
+
+@task(name="store snapshots", cache_policy=NO_CACHE)
+def store_task(settings: Settings, read: ReadResult) -> IngestSummary:
+    with open_store(settings.store.path) as store:
+        return store_snapshots(store, read)
+
+
+@task(name="embed papers", cache_policy=NO_CACHE)
+def embed_task(settings: Settings, progress: bool) -> int:
+    embedder = SentenceTransformerEmbedder(settings.embedding)
+    with open_store(settings.store.path) as store:
+        missing = store.missing_embeddings(embedder.model_id)
+        return embed_in_chunks(
+            missing,
+            embedder,
+            lambda keys, vectors: store.save_embeddings(embedder.model_id, keys, vectors),
+            chunk_size=settings.embedding.chunk_size,
+            progress=progress,
+        )
+
+
+@task(name="fit topics and prevalence", cache_policy=NO_CACHE)
+def fit_task(settings: Settings, run_id: int, model_id: str) -> Analysis:
+    with open_store(settings.store.path) as store:
+        result = analyse(store, settings, model_id)
+        store.save_results(run_id, result.corpus_hash, result.topics, result.assignments, result.prevalence)
+    return result
+
+
+@task(name="render report", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def render_task(settings: Settings, run: dict[str, Any], result: Analysis) -> str:
+    path = render_report(
+        settings.report.folder,
+        run,
+        result.topics,
+        result.prevalence,
+        result.papers,
+        top=settings.report.top_topics,
+    )
+    return str(path)
+
+
+def _timed(seconds: dict[str, float], step: str, fn: Any, *args: Any) -> Any:
+    start = time.perf_counter()
+    try:
+        return fn(*args)
+    finally:
+        seconds[step] = round(time.perf_counter() - start, 2)
+
+
+@flow(name="papertrends-update", log_prints=False)
+def update_flow(
+    config: str | None = None, overrides: dict[str, dict[str, Any]] | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """One incremental run: only new snapshots are parsed and only new texts embedded."""
+    logger = get_run_logger()
+    settings = load_settings(Path(config) if config else None).with_overrides(**(overrides or {}))
+    model_id = SentenceTransformerEmbedder(settings.embedding).model_id
+    seconds: dict[str, float] = {}
+    with open_store(settings.store.path) as store:
+        run_id = store.start_run(settings.fit_hash(), model_id)
+        seen = store.seen_hashes()
+    read = _timed(seconds, "read", read_task, settings, seen)
+    ingest = _timed(seconds, "store", store_task, settings, read)
+    for line in ingest.rejections:
+        logger.warning("rejected: %s", line)
+    embedded = _timed(seconds, "embed", embed_task, settings, progress)
+    with open_store(settings.store.path) as store:
+        counts = store.counts()
+    summary = RunSummary(
+        run_id,
+        "running",
+        ingest,
+        counts["snapshots"],
+        counts["papers"],
+        counts["digest_dates"],
+        embedded,
+        seconds=seconds,
+    )
+    try:
+        result = _timed(seconds, "fit", fit_task, settings, run_id, model_id)
+        summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
+        dates = result.prevalence["digest_date"]
+        run_info = {
+            "run_id": run_id,
+            "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "n_papers": counts["papers"],
+            "n_snapshots": counts["snapshots"],
+            "n_digests": counts["digest_dates"],
+            "first_digest": dates.min() if len(dates) else "",
+            "last_digest": dates.max() if len(dates) else "",
+            "n_topics": result.n_topics,
+            "outlier_share": result.outlier_share,
+            "model_id": model_id,
+            "seed": settings.topics.seed,
+        }
+        summary.report = _timed(seconds, "report", render_task, settings, run_info, result)
+        summary.status = "completed"
+    except Exception:
+        summary.status = "failed"
+        raise
+    finally:
+        with open_store(settings.store.path) as store:
+            store.finish_run(run_id, summary.status, summary.as_dict())
+    logger.info("run %s: %s topics, report at %s", run_id, summary.n_topics, summary.report)
+    return summary.as_dict()

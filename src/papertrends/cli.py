@@ -1,0 +1,143 @@
+"""The `papertrends` command. Heavy libraries are imported only by the subcommand that needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="papertrends", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML config (default: config/papertrends.toml when present)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="ingest new snapshots, embed, fit topics, write the report")
+    run.add_argument("--snapshots", type=Path, help="snapshot folder (overrides [snapshots] folder)")
+    run.add_argument("--db", type=Path, help="DuckDB file (overrides [store] path)")
+    run.add_argument("--reports", type=Path, help="report folder (overrides [report] folder)")
+    run.add_argument("--format", choices=["auto", "text", "hf-json"], help="snapshot format (default: auto)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    parse = sub.add_parser("parse", help="parse snapshot files and print their entries, without storing them")
+    parse.add_argument("files", nargs="+", type=Path)
+    parse.add_argument(
+        "--format",
+        dest="output",
+        choices=["jsonl", "summary"],
+        default="summary",
+        help="jsonl: one JSON object per entry; summary: one line per file",
+    )
+    parse.add_argument("--input-format", choices=["auto", "text", "hf-json"], default="auto")
+    parse.add_argument("--date", type=date.fromisoformat, help="digest date for every file (YYYY-MM-DD)")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from flows.update import update_flow
+
+    from papertrends.config import ConfigError
+
+    overrides: dict[str, dict[str, Any]] = {
+        "snapshots": {"folder": args.snapshots, "format": args.format},
+        "store": {"path": args.db},
+        "report": {"folder": args.reports},
+    }
+    try:
+        summary = update_flow(
+            config=str(args.config) if args.config else None,
+            overrides=overrides,
+            progress=not args.no_progress,
+        )
+    except (ConfigError, FileNotFoundError, ValueError, RuntimeError) as e:
+        print(f"papertrends: {e}", file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    return 0
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    i = s["ingest"]
+    lines = [
+        "",
+        f"papertrends run {s['run_id']}: {s['status']}",
+        f"  snapshots   {i['new_snapshots']} new, {s['snapshots_total']} total"
+        f" ({i['unchanged']} unchanged, {i['rejected_files']} rejected; {s['digest_dates']} digest dates)",
+        f"  entries     {i['entries_read']} read = {i['entries_stored']} stored + {i['entries_rejected']} rejected"
+        + ("" if i["entries_read"] == i["entries_stored"] + i["entries_rejected"] else "  (DOES NOT ADD UP)"),
+        f"  papers      {i['new_papers']} new, {i['updated_papers']} updated, {s['papers_total']} total",
+        f"  embeddings  {s['embeddings_computed']} computed"
+        + (" (all cached)" if s["embeddings_computed"] == 0 else ""),
+        f"  topics      {s['n_topics']}, outliers {s['outlier_share']:.1%}",
+        "  seconds     "
+        + ", ".join(f"{k} {v:.1f}" for k, v in s["seconds"].items())
+        + f", total {sum(s['seconds'].values()):.1f}",
+    ]
+    if i["rejections"]:
+        lines.append(f"  rejected files ({len(i['rejections'])}):")
+        lines += [f"    {r}" for r in i["rejections"]]
+    lines.append(f"report: {s['report']}")
+    return "\n".join(lines)
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from papertrends.snapshots import ParseError, read_snapshot
+
+    failed = 0
+    for path in args.files:
+        try:
+            snap = read_snapshot(path, fmt=args.input_format, explicit_date=args.date)
+        except ParseError as e:
+            print(f"papertrends: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        for warning in snap.warnings:
+            print(f"papertrends: {path}: {warning}", file=sys.stderr)
+        if args.output == "summary":
+            print(
+                f"{path}: {len(snap.entries)} entries ({snap.format}), digest {snap.digest.value} "
+                f"by {snap.digest.rule}: {snap.digest.note}"
+            )
+            continue
+        for e in snap.entries:
+            print(
+                json.dumps(
+                    {
+                        "source": snap.source,
+                        "digest_date": snap.digest.value.isoformat(),
+                        "date_rule": snap.digest.rule,
+                        "rank": e.rank,
+                        "line": e.line,
+                        "title": e.title,
+                        "abstract": e.abstract,
+                        "arxiv_id": e.arxiv_id,
+                        "n_authors": e.n_authors,
+                        "authors": list(e.authors) or None,
+                        "organization": e.organization,
+                        "published": e.published.isoformat() if e.published else None,
+                        "upvotes": e.upvotes,
+                        "truncated": e.truncated,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"run": _cmd_run, "parse": _cmd_parse}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Typed, frozen settings: one table per component, loaded from TOML, overridable from the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_CONFIG = Path("config/papertrends.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SnapshotsConfig(_Section):
+    folder: Path = Path("snapshots")
+    format: Literal["auto", "text", "hf-json"] = "auto"
+    dates: dict[str, date] = Field(default_factory=dict, description="file name -> digest date, given by the user")
+
+
+class StoreConfig(_Section):
+    path: Path = Path("data/papertrends.duckdb")
+
+
+class EmbeddingConfig(_Section):
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(64, ge=1)
+    chunk_size: int = Field(512, ge=1, description="texts embedded and stored per step; a kill loses at most one")
+    max_seq_length: int = Field(256, ge=16, le=512)
+    threads: int = Field(0, ge=0, description="torch threads; 0 keeps torch's default")
+
+
+class UmapConfig(_Section):
+    n_neighbors: int = Field(15, ge=2)
+    n_components: int = Field(5, ge=2)
+    min_dist: float = Field(0.0, ge=0.0)
+    metric: str = "cosine"
+
+
+class HdbscanConfig(_Section):
+    min_cluster_size: int = Field(10, ge=2)
+    min_samples: int | None = Field(None, ge=1)
+    metric: str = "euclidean"
+    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+
+
+class VectorizerConfig(_Section):
+    stop_words: str | None = "english"
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int = Field(1, ge=1)
+
+
+class TopicsConfig(_Section):
+    seed: int = 42
+    top_n_words: int = Field(10, ge=1)
+    representative_docs: int = Field(5, ge=1)
+    reduce_frequent_words: bool = True
+    bm25_weighting: bool = False
+
+
+class ReportConfig(_Section):
+    folder: Path = Path("reports")
+    top_topics: int = Field(20, ge=1, description="topics drawn as their own line; the rest are summed")
+
+
+class ScheduleConfig(_Section):
+    cron: str = "0 7 * * *"
+    timezone: str = "UTC"
+
+
+class Settings(_Section):
+    snapshots: SnapshotsConfig = SnapshotsConfig()
+    store: StoreConfig = StoreConfig()
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    umap: UmapConfig = UmapConfig()
+    hdbscan: HdbscanConfig = HdbscanConfig()
+    vectorizer: VectorizerConfig = VectorizerConfig()
+    topics: TopicsConfig = TopicsConfig()
+    report: ReportConfig = ReportConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+
+    def with_overrides(self, **sections: dict[str, Any]) -> Settings:
+        """A new Settings with some fields of some sections replaced: `with_overrides(store={"path": p})`."""
+        data = self.model_dump()
+        for section, values in sections.items():
+            data[section] = {**data[section], **{k: v for k, v in values.items() if v is not None}}
+        return Settings.model_validate(data)
+
+    def fit_hash(self) -> str:
+        """What changes the topics: the model, UMAP, HDBSCAN, vectorizer and topic settings."""
+        parts = {k: self.model_dump(mode="json")[k] for k in ("embedding", "umap", "hdbscan", "vectorizer", "topics")}
+        parts["embedding"] = {
+            "model": parts["embedding"]["model"],
+            "max_seq_length": parts["embedding"]["max_seq_length"],
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from a TOML file; the built-in defaults when `path` is None and no config/papertrends.toml exists."""
+    if path is None:
+        if not DEFAULT_CONFIG.exists():
+            return Settings()
+        path = DEFAULT_CONFIG
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e.strerror or e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as e:
+        problems = "; ".join(f"[{'.'.join(map(str, err['loc']))}] {err['msg']}" for err in e.errors())
+        raise ConfigError(f"{path}: {problems}") from e

@@ -1,0 +1,103 @@
+"""Reading snapshot files and storing what they hold. A bad file is set aside; it never stops the others."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from papertrends.catalog import build_catalog
+from papertrends.snapshots import ParseError, Snapshot, list_snapshot_files, parse_snapshot
+from papertrends.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    source: str
+    content_hash: str
+    error: ParseError
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    files: int
+    unchanged: int  # files whose exact content is already in the store
+    snapshots: tuple[Snapshot, ...]
+    rejected: tuple[Rejected, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    files: int
+    unchanged: int
+    new_snapshots: int
+    rejected_files: int
+    new_papers: int
+    updated_papers: int
+    new_sightings: int
+    entries_read: int
+    entries_stored: int
+    entries_rejected: int  # in rejected files, plus entries cut off mid-way
+    rejections: tuple[str, ...] = field(default=())
+
+    @property
+    def adds_up(self) -> bool:
+        return self.entries_read == self.entries_stored + self.entries_rejected
+
+
+def read_snapshots(
+    folder: Path,
+    *,
+    fmt: str = "auto",
+    dates: dict[str, date] | None = None,
+    seen: set[str] | frozenset[str] = frozenset(),
+) -> ReadResult:
+    """Parse every snapshot file under `folder` whose content is not in `seen` (content hashes)."""
+    dates = dates or {}
+    files = list_snapshot_files(folder)
+    snapshots: list[Snapshot] = []
+    rejected: list[Rejected] = []
+    unchanged = 0
+    for path in files:
+        try:
+            data = path.read_bytes()
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        except OSError as e:
+            rejected.append(Rejected(str(path), "", ParseError(str(path), f"cannot read: {e.strerror or e}")))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            unchanged += 1
+            continue
+        try:
+            snapshots.append(parse_snapshot(data, str(path), fmt=fmt, explicit_date=dates.get(path.name), mtime=mtime))
+        except ParseError as e:
+            log.warning("rejected %s", e)
+            rejected.append(Rejected(str(path), digest, e))
+    return ReadResult(len(files), unchanged, tuple(snapshots), tuple(rejected))
+
+
+def store_snapshots(store: Store, read: ReadResult) -> IngestSummary:
+    """Resolve entries to papers against the store and write everything in one transaction."""
+    known = store.papers()
+    catalog = build_catalog(read.snapshots, known)
+    kept = [r for r in read.rejected if r.content_hash]
+    store.save_ingest(read.snapshots, catalog, [r.error for r in kept], [r.content_hash for r in kept])
+    lost = sum(r.error.n_entries for r in read.rejected)
+    return IngestSummary(
+        files=read.files,
+        unchanged=read.unchanged,
+        new_snapshots=len(read.snapshots),
+        rejected_files=len(read.rejected),
+        new_papers=len(catalog.new_ids),
+        updated_papers=len(catalog.changed) - len(catalog.new_ids),
+        new_sightings=len(catalog.sightings),
+        entries_read=catalog.entries_stored + catalog.entries_cut + lost,
+        entries_stored=catalog.entries_stored,
+        entries_rejected=catalog.entries_cut + lost,
+        rejections=tuple(str(r.error) for r in read.rejected),
+    )

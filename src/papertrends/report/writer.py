@@ -1,0 +1,113 @@
+"""Turns figures and data into files: the report folder, written atomically, plotly.js once per folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything a report shows, already computed."""
+
+    run: Mapping[str, Any]
+    topics: pd.DataFrame  # topic_id, label, size, top_terms [(term, weight)], representative [paper_id]
+    prevalence: pd.DataFrame  # digest_date, topic_id, n, total, share
+    papers: pd.DataFrame  # paper_id, title, arxiv_id (at least the representative ones)
+
+
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def figure_json(fig: go.Figure) -> Markup:
+    """A figure as JSON that is safe inside a <script> element: no '<' survives, so no '</script>'."""
+    return Markup(fig.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def ensure_plotly_js(folder: Path) -> str:
+    """Write plotly.js into the folder's assets once; return its path relative to the folder."""
+    import plotly
+    from plotly.offline import get_plotlyjs
+
+    name = f"assets/plotly-{plotly.__version__}.min.js"
+    target = folder / name
+    if not target.exists():
+        atomic_write(target, get_plotlyjs())
+    return name
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("papertrends.report", "templates"),
+        autoescape=select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _topic_cards(data: ReportData) -> list[dict[str, Any]]:
+    titles = dict(zip(data.papers["paper_id"], data.papers["title"], strict=True))
+    arxiv = dict(zip(data.papers["paper_id"], data.papers["arxiv_id"], strict=True))
+    shares = data.prevalence.groupby("topic_id")["n"].sum() / max(1, data.prevalence["n"].sum())
+    cards = []
+    for row in data.topics.sort_values(["size", "topic_id"], ascending=[False, True]).itertuples():
+        cards.append(
+            {
+                "topic_id": row.topic_id,
+                "label": row.label,
+                "size": row.size,
+                "share": float(shares.get(row.topic_id, 0.0)),
+                "terms": [(t, w) for t, w in row.top_terms],
+                "papers": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row.representative],
+            }
+        )
+    return cards
+
+
+def write_report(folder: Path, data: ReportData, figures: Mapping[str, go.Figure]) -> Path:
+    """Write index.html and the CSV exports under `folder`; return the page's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plotly_js = ensure_plotly_js(folder)
+    page = (
+        _environment()
+        .get_template("index.html")
+        .render(
+            run=data.run,
+            plotly_js=plotly_js,
+            figures={name: figure_json(fig) for name, fig in figures.items()},
+            topics=[c for c in _topic_cards(data) if c["topic_id"] >= 0],
+            outliers=next((c for c in _topic_cards(data) if c["topic_id"] < 0), None),
+        )
+    )
+    index = folder / "index.html"
+    atomic_write(index, page)
+    topics_csv = data.topics.assign(
+        top_terms=data.topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
+        representative=data.topics["representative"].map(json.dumps),
+    )
+    atomic_write(folder / "data" / "topics.csv", topics_csv.to_csv(index=False))
+    atomic_write(folder / "data" / "prevalence.csv", data.prevalence.to_csv(index=False))
+    return index

@@ -1,0 +1,128 @@
+"""The Hugging Face `api/daily_papers` JSON: a list of entries, or an object wrapping one."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from papertrends.snapshots.model import Entry, ParseError
+
+_ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$|^[a-z\-]+(\.[A-Z]{2})?/\d{7}(v\d+)?$")
+_WRAPPER_KEYS = ("data", "papers", "items", "results")
+_REDOWNLOAD = "re-download that day with `papertrends fetch`, or remove the file"
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDigest:
+    date: date | None
+    entries: tuple[Entry, ...]
+
+
+def _entries_list(doc: Any, source: str) -> tuple[list[Any], date | None]:
+    if isinstance(doc, list):
+        return doc, None
+    if isinstance(doc, dict):
+        for key in _WRAPPER_KEYS:
+            if isinstance(doc.get(key), list):
+                return doc[key], _iso_date(doc.get("date"))
+        raise ParseError(
+            source,
+            f"a JSON object with keys {sorted(doc)[:8]} but no list of papers under any of {list(_WRAPPER_KEYS)}",
+            line=1,
+            hint="expected the list returned by api/daily_papers",
+        )
+    raise ParseError(source, f"JSON {type(doc).__name__} where a list of papers was expected", line=1)
+
+
+def _iso_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text).split()) if text is not None else ""
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry(raw: Any, rank: int, source: str, line: int | None) -> Entry:
+    if isinstance(raw, str):
+        looks = "a Python repr of a dict" if raw.lstrip().startswith("{'") else "text"
+        raise ParseError(source, f"entry {rank} is a string ({looks}), not a JSON object", line=line, hint=_REDOWNLOAD)
+    if not isinstance(raw, dict):
+        raise ParseError(source, f"entry {rank} is a JSON {type(raw).__name__}, not an object", line=line)
+    paper = raw.get("paper", raw)
+    if not isinstance(paper, dict):
+        raise ParseError(source, f"entry {rank}: 'paper' is a {type(paper).__name__}, not an object", line=line)
+    title = _clean(paper.get("title") or raw.get("title"))
+    abstract = _clean(paper.get("summary") or raw.get("summary") or paper.get("abstract"))
+    if not title:
+        raise ParseError(source, f"entry {rank} has no title", line=line, hint="expected paper.title")
+    authors_raw = paper.get("authors")
+    authors = tuple(
+        _clean(a.get("name")) if isinstance(a, dict) else _clean(a)
+        for a in (authors_raw if isinstance(authors_raw, list) else [])
+    )
+    arxiv_id = str(paper.get("id") or "").strip() or None
+    org = raw.get("organization") or paper.get("organization")
+    organization = _clean(org.get("fullname") or org.get("name")) if isinstance(org, dict) else None
+    return Entry(
+        title=title,
+        abstract=abstract,
+        rank=rank,
+        line=line,
+        arxiv_id=arxiv_id if arxiv_id and _ARXIV_ID.match(arxiv_id) else None,
+        n_authors=len(authors) if isinstance(authors_raw, list) else None,
+        authors=tuple(a for a in authors if a),
+        organization=organization or None,
+        published=_iso_date(paper.get("publishedAt")),
+        upvotes=_int(paper.get("upvotes")),
+        truncated=not abstract,
+    )
+
+
+def parse_hf_json(text: str, source: str) -> JsonDigest:
+    """Parse api/daily_papers JSON. Raises ParseError naming the file, line and what was expected."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ParseError(source, f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno) from e
+    except RecursionError as e:
+        raise ParseError(source, "JSON nested too deeply to be a digest", line=1) from e
+    raw_entries, wrapper_date = _entries_list(doc, source)
+    entries = []
+    cursor, cursor_line = 0, 1  # where each entry's id stands, to name its line in errors
+    for rank, raw in enumerate(raw_entries, start=1):
+        line = None
+        if isinstance(raw, dict) and isinstance(raw.get("paper"), dict) and raw["paper"].get("id"):
+            at = text.find(json.dumps(str(raw["paper"]["id"])), cursor)
+            if at >= 0:
+                cursor_line += text.count("\n", cursor, at)
+                cursor, line = at, cursor_line
+        try:
+            entries.append(_entry(raw, rank, source, line))
+        except ParseError as e:
+            e.n_entries = len(raw_entries)
+            raise
+    daily = Counter(
+        d
+        for raw in raw_entries
+        if isinstance(raw, dict) and isinstance(raw.get("paper"), dict)
+        for d in [_iso_date(raw["paper"].get("submittedOnDailyAt"))]
+        if d is not None
+    )
+    digest_date = wrapper_date or (daily.most_common(1)[0][0] if daily else None)
+    return JsonDigest(digest_date, tuple(entries))

@@ -1,0 +1,67 @@
+"""What a parser returns: plain, frozen records with no I/O attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class ParseError(ValueError):
+    """A snapshot could not be read. Says which file, where, and what was expected."""
+
+    def __init__(
+        self, source: str, message: str, *, line: int | None = None, hint: str = "", n_entries: int = 0
+    ) -> None:
+        self.source = source
+        self.n_entries = n_entries  # entries the file holds, when they could be counted: lost with it
+        self.line = line
+        self.reason = message
+        self.hint = hint
+        where = f"{source}:{line}" if line is not None else source
+        text = f"{where}: {message}"
+        if hint:
+            text += f" ({hint})"
+        super().__init__(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One paper as one digest listed it."""
+
+    title: str
+    abstract: str
+    rank: int
+    line: int | None = None
+    arxiv_id: str | None = None
+    n_authors: int | None = None
+    authors: tuple[str, ...] = ()
+    organization: str | None = None
+    published: date | None = None
+    upvotes: int | None = None
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDate:
+    """A digest's date and the rule that decided it (explicit, filename, header, json, mtime)."""
+
+    value: date
+    rule: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One parsed snapshot file: its entries and how its date was decided."""
+
+    source: str
+    content_hash: str
+    format: str
+    digest: DigestDate
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def complete_entries(self) -> tuple[Entry, ...]:
+        """Entries that are whole; a snapshot cut off mid-entry keeps only these."""
+        return tuple(e for e in self.entries if not e.truncated)

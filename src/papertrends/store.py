@@ -1,0 +1,306 @@
+"""The embedded database: one DuckDB file holding snapshots, papers, sightings, embeddings and runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from papertrends.catalog import Catalog, Paper
+from papertrends.snapshots import ParseError, Snapshot
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    snapshot_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes: the same content is the same snapshot
+    source VARCHAR NOT NULL, digest_date DATE NOT NULL, date_rule VARCHAR NOT NULL, date_note VARCHAR,
+    format VARCHAR NOT NULL, n_entries INTEGER NOT NULL, n_stored INTEGER NOT NULL, warnings VARCHAR[],
+    ingested_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS rejections (
+    content_hash VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, line INTEGER, reason VARCHAR NOT NULL,
+    n_entries INTEGER NOT NULL, rejected_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS papers (
+    paper_id VARCHAR PRIMARY KEY, arxiv_id VARCHAR, title_key VARCHAR NOT NULL, title VARCHAR NOT NULL,
+    abstract VARCHAR NOT NULL, text_hash VARCHAR NOT NULL, published DATE, n_authors INTEGER,
+    authors VARCHAR[], organization VARCHAR, updated_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS sightings (
+    snapshot_id VARCHAR NOT NULL, paper_id VARCHAR NOT NULL, digest_date DATE NOT NULL, rank INTEGER NOT NULL,
+    upvotes INTEGER, PRIMARY KEY (snapshot_id, paper_id));
+CREATE TABLE IF NOT EXISTS embeddings (
+    text_hash VARCHAR NOT NULL, model_id VARCHAR NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (text_hash, model_id));
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
+    config_hash VARCHAR, corpus_hash VARCHAR, model_id VARCHAR, summary JSON);
+CREATE TABLE IF NOT EXISTS topics (
+    run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL, label VARCHAR NOT NULL, size INTEGER NOT NULL,
+    top_terms JSON NOT NULL, representative JSON NOT NULL, PRIMARY KEY (run_id, topic_id));
+CREATE TABLE IF NOT EXISTS assignments (
+    run_id INTEGER NOT NULL, paper_id VARCHAR NOT NULL, topic_id INTEGER NOT NULL, x DOUBLE, y DOUBLE,
+    PRIMARY KEY (run_id, paper_id));
+CREATE TABLE IF NOT EXISTS prevalence (
+    run_id INTEGER NOT NULL, digest_date DATE NOT NULL, topic_id INTEGER NOT NULL, n INTEGER NOT NULL,
+    total INTEGER NOT NULL, share DOUBLE NOT NULL, PRIMARY KEY (run_id, digest_date, topic_id));
+"""
+
+_PAPER_COLUMNS = [
+    "paper_id",
+    "arxiv_id",
+    "title_key",
+    "title",
+    "abstract",
+    "text_hash",
+    "published",
+    "n_authors",
+    "authors",
+    "organization",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class Store:
+    """A connection to the DuckDB file. DuckDB's file lock keeps a second writing process out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = duckdb.connect(str(path))
+        except duckdb.IOException as e:
+            raise StoreError(
+                f"cannot open the database {path}: {e}. Is another papertrends run using it? Wait for it to end."
+            ) from e
+        self.db.execute(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _insert(self, table: str, frame: pd.DataFrame, *, replace: bool = False) -> None:
+        if frame.empty:
+            return
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        self.db.register("_frame", frame)
+        try:
+            cols = ", ".join(frame.columns)
+            self.db.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _frame")
+        finally:
+            self.db.unregister("_frame")
+
+    # -- ingest ---------------------------------------------------------------------------------------------
+    def seen_hashes(self) -> set[str]:
+        rows = self.db.execute("SELECT snapshot_id FROM snapshots UNION SELECT content_hash FROM rejections")
+        return {r[0] for r in rows.fetchall()}
+
+    def papers(self) -> dict[str, Paper]:
+        rows = self.db.execute(f"SELECT {', '.join(_PAPER_COLUMNS)} FROM papers").fetchall()
+        return {
+            r[0]: Paper(
+                paper_id=r[0],
+                arxiv_id=r[1],
+                title_key=r[2],
+                title=r[3],
+                abstract=r[4],
+                text_hash=r[5],
+                published=r[6],
+                n_authors=r[7],
+                authors=tuple(r[8] or ()),
+                organization=r[9],
+            )
+            for r in rows
+        }
+
+    def save_ingest(
+        self,
+        snapshots: Sequence[Snapshot],
+        catalog: Catalog,
+        rejected: Sequence[ParseError],
+        rejected_hashes: Sequence[str],
+    ) -> None:
+        """Write a batch of snapshots, their papers and sightings, and the rejected files, in one transaction."""
+        now = _now()
+        stored = {}
+        for s in catalog.sightings:
+            stored[s.snapshot_id] = stored.get(s.snapshot_id, 0) + 1
+        snaps = pd.DataFrame(
+            [
+                {
+                    "snapshot_id": s.content_hash,
+                    "source": s.source,
+                    "digest_date": s.digest.value,
+                    "date_rule": s.digest.rule,
+                    "date_note": s.digest.note,
+                    "format": s.format,
+                    "n_entries": len(s.entries),
+                    "n_stored": stored.get(s.content_hash, 0),
+                    "warnings": list(s.warnings),
+                    "ingested_at": now,
+                }
+                for s in snapshots
+            ]
+        )
+        papers = pd.DataFrame(
+            [{**asdict(p), "authors": list(p.authors), "updated_at": now} for p in catalog.changed.values()]
+        )
+        sightings = pd.DataFrame([asdict(s) for s in catalog.sightings])
+        rejects = pd.DataFrame(
+            [
+                {
+                    "content_hash": h,
+                    "source": e.source,
+                    "line": e.line,
+                    "reason": str(e),
+                    "n_entries": e.n_entries,
+                    "rejected_at": now,
+                }
+                for e, h in zip(rejected, rejected_hashes, strict=True)
+            ]
+        )
+        with self.transaction():
+            self._insert("snapshots", snaps)
+            self._insert("papers", papers, replace=True)
+            self._insert("sightings", sightings)
+            self._insert("rejections", rejects)
+
+    # -- embeddings -----------------------------------------------------------------------------------------
+    def missing_embeddings(self, model_id: str) -> list[tuple[str, str]]:
+        """(text_hash, text) of every paper whose current text has no vector for `model_id`."""
+        rows = self.db.execute(
+            """SELECT DISTINCT p.text_hash, p.title, p.abstract FROM papers p
+               ANTI JOIN embeddings e ON e.text_hash = p.text_hash AND e.model_id = ?
+               ORDER BY p.text_hash""",
+            [model_id],
+        ).fetchall()
+        return [(h, embedding_text(t, a)) for h, t, a in rows]
+
+    def save_embeddings(self, model_id: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        frame = pd.DataFrame(
+            {
+                "text_hash": list(hashes),
+                "model_id": model_id,
+                "dim": vectors.shape[1],
+                "vector": [v.tobytes() for v in vectors],
+            }
+        )
+        with self.transaction():
+            self._insert("embeddings", frame)
+
+    def corpus(self, model_id: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """Every paper with its embedding, in paper_id order: the documents a fit sees."""
+        rows = self.db.execute(
+            """SELECT p.paper_id, p.title, p.abstract, p.text_hash, p.published, p.arxiv_id, e.dim, e.vector
+               FROM papers p JOIN embeddings e ON e.text_hash = p.text_hash AND e.model_id = ?
+               ORDER BY p.paper_id""",
+            [model_id],
+        ).fetchall()
+        frame = pd.DataFrame(
+            [r[:6] for r in rows],
+            columns=["paper_id", "title", "abstract", "text_hash", "published", "arxiv_id"],
+        )
+        dim = rows[0][6] if rows else 0
+        matrix = np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        return frame, matrix
+
+    def sightings(self) -> pd.DataFrame:
+        """One row per (digest date, paper): re-saved snapshots of one digest count once."""
+        return self.db.execute(
+            """SELECT digest_date, paper_id, min(rank) AS rank, max(upvotes) AS upvotes
+               FROM sightings GROUP BY digest_date, paper_id ORDER BY digest_date, paper_id"""
+        ).df()
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute(
+            """SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM papers),
+                      (SELECT count(*) FROM sightings), (SELECT count(*) FROM rejections),
+                      (SELECT count(DISTINCT digest_date) FROM snapshots)"""
+        ).fetchone()
+        assert one is not None
+        return dict(zip(["snapshots", "papers", "sightings", "rejected_files", "digest_dates"], one, strict=True))
+
+    def rejections(self) -> pd.DataFrame:
+        return self.db.execute("SELECT source, line, reason, n_entries FROM rejections ORDER BY source").df()
+
+    # -- runs -----------------------------------------------------------------------------------------------
+    def start_run(self, config_hash: str, model_id: str) -> int:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [_now()]
+            )
+            row = self.db.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()
+            assert row is not None
+            run_id = int(row[0])
+            self.db.execute(
+                "INSERT INTO runs (run_id, started_at, status, config_hash, model_id) VALUES (?, ?, 'running', ?, ?)",
+                [run_id, _now(), config_hash, model_id],
+            )
+        return run_id
+
+    def save_results(
+        self,
+        run_id: int,
+        corpus_hash: str,
+        topics: pd.DataFrame,
+        assignments: pd.DataFrame,
+        prevalence: pd.DataFrame,
+    ) -> None:
+        """A run's topics, assignments and prevalence, in one transaction."""
+        topics = topics.assign(
+            top_terms=topics["top_terms"].map(json.dumps),
+            representative=topics["representative"].map(json.dumps),
+        )
+        with self.transaction():
+            for table, frame in (
+                ("topics", topics),
+                ("assignments", assignments),
+                ("prevalence", prevalence),
+            ):
+                self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+                self._insert(table, frame.assign(run_id=run_id))
+            self.db.execute("UPDATE runs SET corpus_hash = ? WHERE run_id = ?", [corpus_hash, run_id])
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        self.db.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
+            [status, _now(), json.dumps(summary, default=str), run_id],
+        )
+
+    def runs(self) -> pd.DataFrame:
+        return self.db.execute("SELECT * FROM runs ORDER BY run_id").df()
+
+
+def embedding_text(title: str, abstract: str) -> str:
+    """What the embedding model reads for a paper."""
+    return f"{title.strip()}. {abstract.strip()}" if abstract.strip() else title.strip()
+
+
+@contextmanager
+def open_store(path: Path) -> Iterator[Store]:
+    store = Store(path)
+    try:
+        yield store
+    finally:
+        store.close()
