@@ -10,7 +10,7 @@ _ARXIV_VERSION = re.compile(r"v\d+$")
 
 
 def normalize_title(title: str) -> str:
-    """Case, punctuation, accents and whitespace ignored: 'Attention Is All You Need!' == 'attention is all you need'."""
+    """Ignore case, punctuation, accents and spacing: 'Attention Is All You Need!' is 'attention is all you need'."""
     folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
     words = re.findall(r"[0-9a-z]+", folded)
     return " ".join(words) if words else title.strip().casefold()

@@ -76,7 +76,7 @@ def read_snapshots(
         try:
             snapshots.append(parse_snapshot(data, str(path), fmt=fmt, explicit_date=dates.get(path.name), mtime=mtime))
         except ParseError as e:
-            log.warning("rejected %s", e)
+            log.info("rejected %s", e)
             rejected.append(Rejected(str(path), digest, e))
     return ReadResult(len(files), unchanged, tuple(snapshots), tuple(rejected))
 

@@ -227,10 +227,12 @@ class Store:
 
     def sightings(self) -> pd.DataFrame:
         """One row per (digest date, paper): re-saved snapshots of one digest count once."""
-        return self.db.execute(
+        frame = self.db.execute(
             """SELECT digest_date, paper_id, min(rank) AS rank, max(upvotes) AS upvotes
                FROM sightings GROUP BY digest_date, paper_id ORDER BY digest_date, paper_id"""
         ).df()
+        frame["digest_date"] = pd.to_datetime(frame["digest_date"]).dt.date
+        return frame
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute(

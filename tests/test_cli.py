@@ -1,0 +1,85 @@
+"""`papertrends` as a user runs it: a real subprocess, the real model, ephemeral Prefect."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE_FILES, SAMPLES
+
+
+def _papertrends(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "papertrends.cli", *args], cwd=cwd, env=env, text=True, capture_output=True, timeout=900
+    )
+
+
+def test_help_answers_fast(tmp_path: Path) -> None:
+    start = time.perf_counter()
+    done = _papertrends("--help", cwd=tmp_path)
+    assert done.returncode == 0 and "run" in done.stdout and "parse" in done.stdout
+    assert time.perf_counter() - start < 10  # generous: a regression to heavy imports takes far longer
+
+
+def test_parse_prints_one_json_object_per_entry(tmp_path: Path) -> None:
+    done = _papertrends("parse", str(SAMPLE_FILES[1]), "--format", "jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 24
+    assert {
+        "source",
+        "digest_date",
+        "date_rule",
+        "title",
+        "abstract",
+        "arxiv_id",
+        "n_authors",
+        "authors",
+        "organization",
+        "published",
+        "upvotes",
+        "truncated",
+    } <= set(rows[0])
+    assert rows[0]["organization"] == "MediaTek Research" and rows[0]["digest_date"] == "2026-01-09"
+
+
+def test_parse_reports_a_bad_file_and_exits_non_zero(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{")
+    done = _papertrends("parse", str(bad), str(SAMPLE_FILES[1]), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "bad.json:1: invalid JSON" in done.stderr and "24 entries" in done.stdout
+
+
+@pytest.mark.slow
+def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    args = [
+        "--config",
+        str(ROOT / "config" / "papertrends.toml"),
+        "run",
+        "--snapshots",
+        str(SAMPLES),
+        "--db",
+        "state/pt.duckdb",
+        "--reports",
+        "out",
+        "--no-progress",
+    ]
+    first = _papertrends(*args, cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "entries     381 read = 381 stored + 0 rejected" in first.stdout
+    assert "papers      360 new, 0 updated, 360 total" in first.stdout
+    assert "embeddings  360 computed" in first.stdout
+    assert "report: out/index.html" in first.stdout and (tmp_path / "out" / "index.html").exists()
+    second = _papertrends(*args, cwd=tmp_path, env=env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "embeddings  0 computed (all cached)" in second.stdout
+    assert "snapshots   0 new, 5 total (5 unchanged" in second.stdout

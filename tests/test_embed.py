@@ -1,0 +1,61 @@
+"""The real embedding model, offline, and the cache that keeps it from running twice on the same text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from papertrends.config import EmbeddingConfig
+from papertrends.embed import EmbeddingError, SentenceTransformerEmbedder, embed_in_chunks, model_path
+from papertrends.ingest import read_snapshots, store_snapshots
+from papertrends.store import open_store
+
+from conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(EmbeddingConfig(batch_size=8))
+
+
+def test_packaged_model_is_found_and_unknown_models_say_what_to_do() -> None:
+    assert (model_path("all-MiniLM-L6-v2") / "model.safetensors").exists()
+    with pytest.raises(EmbeddingError, match=r"\[embedding\] model"):
+        model_path("no-such-model")
+
+
+def test_vectors_are_normalised_and_meaningful(embedder: SentenceTransformerEmbedder) -> None:
+    v = embedder.encode(
+        [
+            "Graph neural networks for molecule property prediction.",
+            "Message passing networks predict properties of molecular graphs.",
+            "A survey of reinforcement learning for robot locomotion.",
+        ]
+    )
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_cache_embeds_each_text_once(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    (folder / "one.txt").write_bytes((SAMPLES / "001_5bd9d39c3c7e27dd.txt").read_bytes())
+    with open_store(tmp_path / "t.duckdb") as store:
+        store_snapshots(store, read_snapshots(folder))
+        saved: list[int] = []
+
+        def save(keys: list[str], vectors: np.ndarray) -> None:
+            saved.append(len(keys))
+            store.save_embeddings(embedder.model_id, keys, vectors)
+
+        missing = store.missing_embeddings(embedder.model_id)
+        assert embed_in_chunks(missing, embedder, save, chunk_size=10, progress=False) == 24
+        assert saved == [10, 10, 4]  # stored chunk by chunk: a kill loses one chunk at most
+        assert store.missing_embeddings(embedder.model_id) == []
+        assert embed_in_chunks(store.missing_embeddings(embedder.model_id), embedder, save, chunk_size=10) == 0
+        papers, matrix = store.corpus(embedder.model_id)
+        assert matrix.shape == (24, 384) and len(papers) == 24
+        assert store.missing_embeddings("another-model") != []  # the cache is keyed by model too

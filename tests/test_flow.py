@@ -1,0 +1,75 @@
+"""The update flow end to end on the samples, under a real (temporary) Prefect server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLES, preload_embeddings
+from papertrends.store import open_store
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, sample_vectors) -> dict:
+    from flows.update import update_flow
+
+    tmp = tmp_path_factory.mktemp("flow")
+    db = tmp / "pt.duckdb"
+    preloaded = preload_embeddings(db, sample_vectors)
+    overrides = {"snapshots": {"folder": SAMPLES}, "store": {"path": db}, "report": {"folder": tmp / "reports"}}
+    first = update_flow(overrides=overrides, progress=False)
+    second = update_flow(overrides=overrides, progress=False)
+    return {"tmp": tmp, "db": db, "first": first, "second": second, "preloaded": preloaded}
+
+
+def test_first_run_ingests_everything_and_embeds_nothing_cached(two_runs: dict) -> None:
+    first = two_runs["first"]
+    assert first["status"] == "completed"
+    assert first["ingest"]["new_snapshots"] == 5 and first["ingest"]["new_papers"] == 360
+    assert first["embeddings_computed"] == 0  # all 360 vectors were already in the cache
+    assert 3 <= first["n_topics"] <= 30 and 0 <= first["outlier_share"] < 0.5
+    assert set(first["seconds"]) == {"read", "store", "embed", "fit", "report"}
+
+
+def test_second_run_has_nothing_new(two_runs: dict) -> None:
+    second = two_runs["second"]
+    assert second["ingest"]["unchanged"] == 5 and second["ingest"]["new_snapshots"] == 0
+    assert second["ingest"]["new_papers"] == 0 and second["embeddings_computed"] == 0
+    assert second["papers_total"] == 360
+
+
+def test_same_inputs_and_seed_give_the_same_topics(two_runs: dict) -> None:
+    with open_store(two_runs["db"]) as store:
+        a = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 1 ORDER BY 1").df()
+        b = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 2 ORDER BY 1").df()
+        runs = store.runs()
+    assert len(a) == 360 and a.equals(b)
+    assert runs["status"].tolist() == ["completed", "completed"]
+    assert runs["corpus_hash"].nunique() == 1
+
+
+def test_prevalence_is_stored_and_exported(two_runs: dict) -> None:
+    csv = pd.read_csv(two_runs["tmp"] / "reports" / "data" / "prevalence.csv")
+    assert set(csv.columns) >= {"digest_date", "topic_id", "n", "total", "share"}
+    assert csv["digest_date"].nunique() == 5
+    sums = csv.groupby("digest_date")["share"].sum()
+    assert ((sums - 1).abs() < 1e-9).all()
+    totals = csv.groupby("digest_date")["total"].first()
+    assert sorted(totals.tolist()) == sorted([41, 24, 172, 74, 70])
+    with open_store(two_runs["db"]) as store:
+        stored = store.db.execute("SELECT count(*), sum(n) FROM prevalence WHERE run_id = 2").fetchone()
+    assert stored == (len(csv), 381)
+
+
+def test_report_is_offline_and_shows_topics(two_runs: dict) -> None:
+    reports = Path(two_runs["tmp"]) / "reports"
+    html = (reports / "index.html").read_text()
+    scripts = list((reports / "assets").glob("plotly-*.min.js"))
+    assert len(scripts) == 1 and f'src="assets/{scripts[0].name}"' in html
+    assert "cdn" not in html.lower().replace("cdn-", "") and "https://cdn" not in html
+    topics = pd.read_csv(reports / "data" / "topics.csv")
+    for label in topics.loc[topics["topic_id"] >= 0, "label"]:
+        assert label.replace("&", "&amp;") in html
+    assert "fig-prevalence" in html and "fig-heatmap" in html

@@ -1,0 +1,83 @@
+"""The Hugging Face api/daily_papers JSON, good and malformed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from conftest import HF_DAILY, needs_shared
+from papertrends.snapshots import ParseError, parse_snapshot, read_snapshot
+
+ENTRY = {
+    "paper": {
+        "id": "2505.24864",
+        "title": "ProRL: Prolonged Reinforcement Learning Expands Reasoning Boundaries in\n  Large Language Models",
+        "summary": "Recent advances in reasoning-centric language models have highlighted\nreinforcement learning.",
+        "authors": [{"_id": "a", "name": "Mingjie Liu", "hidden": False}, {"_id": "b", "name": "Shizhe Diao"}],
+        "upvotes": 35,
+        "publishedAt": "2025-05-30T17:59:01.000Z",
+        "submittedOnDailyAt": "2025-06-02T03:18:21.654Z",
+    },
+    "organization": {"name": "nvidia", "fullname": "NVIDIA"},
+}
+
+
+def test_fields_of_an_entry() -> None:
+    snap = parse_snapshot(json.dumps([ENTRY]).encode(), "digest.json")
+    (e,) = snap.entries
+    assert e.title == "ProRL: Prolonged Reinforcement Learning Expands Reasoning Boundaries in Large Language Models"
+    assert e.abstract.startswith("Recent advances in reasoning-centric language models have highlighted reinforcement")
+    assert e.arxiv_id == "2505.24864"
+    assert e.authors == ("Mingjie Liu", "Shizhe Diao") and e.n_authors == 2
+    assert e.organization == "NVIDIA"
+    assert e.upvotes == 35 and e.published == date(2025, 5, 30)
+    assert (snap.digest.value, snap.digest.rule) == (date(2025, 6, 2), "json")
+
+
+def test_wrapper_object_with_date() -> None:
+    doc = {"status": "success", "date": "2025-01-10", "count": 1, "data": [ENTRY]}
+    snap = parse_snapshot(json.dumps(doc).encode(), "wrapped.json")
+    assert len(snap.entries) == 1 and snap.digest.value == date(2025, 1, 10)
+
+
+def test_python_repr_entries_are_rejected_with_a_reason_and_a_count() -> None:
+    doc = [str(ENTRY), str(ENTRY)]
+    with pytest.raises(ParseError) as caught:
+        parse_snapshot(json.dumps(doc).encode(), "2024-12-11.json")
+    assert "2024-12-11.json" in str(caught.value)
+    assert "Python repr" in str(caught.value) and "papertrends fetch" in str(caught.value)
+    assert caught.value.n_entries == 2
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b'[{"paper": {"id": "1"', "invalid JSON"),
+        (b'{"a": 1}', "no list of papers"),
+        (b"42", "where a list of papers was expected"),
+        (b"[]", "no papers found"),
+        (b'[{"paper": {"summary": "x"}}]', "has no title"),
+    ],
+)
+def test_bad_json_raises_parse_error_naming_the_problem(payload: bytes, expected: str) -> None:
+    with pytest.raises(ParseError, match=expected) as caught:
+        parse_snapshot(payload, "2025-01-01.json")
+    assert caught.value.source == "2025-01-01.json"
+
+
+@needs_shared
+def test_a_real_digest() -> None:
+    snap = read_snapshot(HF_DAILY / "2025-06-02.json")
+    assert (snap.digest.value, snap.digest.rule) == (date(2025, 6, 2), "filename")
+    assert len(snap.entries) == 20
+    assert snap.entries[0].arxiv_id == "2505.24864" and snap.entries[0].upvotes == 35
+
+
+@needs_shared
+def test_real_malformed_file_is_named_with_its_reason() -> None:
+    with pytest.raises(ParseError) as caught:
+        read_snapshot(HF_DAILY / "2025-01-10.json")
+    assert "2025-01-10.json" in str(caught.value) and "string" in caught.value.reason
+    assert caught.value.n_entries == 9
