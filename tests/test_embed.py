@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SAMPLES
 from papertrends.config import EmbeddingConfig
 from papertrends.embed import EmbeddingError, SentenceTransformerEmbedder, embed_in_chunks, model_path
 from papertrends.ingest import read_snapshots, store_snapshots
 from papertrends.store import open_store
-
-from conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")

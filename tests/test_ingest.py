@@ -44,7 +44,7 @@ def test_a_copy_under_another_name_is_the_same_snapshot(tmp_path: Path) -> None:
 
 
 def test_text_dump_and_json_digest_join_up_and_the_id_is_filled_in() -> None:
-    text = b"Daily Papers\n\nMar 3\n\nA Study of Things: Part 1\n\nWe study things.\n\n  \xe2\x80\xa2 2 authors\n\xc2\xb7\nMar 1, 2025\n"
+    text = "Daily Papers\n\nMar 3\n\nA Study of Things: Part 1\n\nWe study things.\n\n  • 2 authors\n·\nMar 1, 2025\n"
     entry = {
         "paper": {
             "id": "2503.00001",
@@ -55,7 +55,7 @@ def test_text_dump_and_json_digest_join_up_and_the_id_is_filled_in() -> None:
             "publishedAt": "2025-03-01",
         }
     }
-    dump = parse_snapshot(text, "page.txt")
+    dump = parse_snapshot(text.encode(), "page.txt")
     digest = parse_snapshot(json.dumps([entry]).encode(), "2025-03-04.json")
     catalog = build_catalog([dump, digest], known={})
     assert len(catalog.changed) == 1 and len(catalog.sightings) == 2
