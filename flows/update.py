@@ -42,7 +42,7 @@ class RunSummary:
 @task(name="read snapshots", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
 def read_task(settings: Settings, seen: set[str]) -> ReadResult:
     s = settings.snapshots
-    return read_snapshots(s.folder, fmt=s.format, dates=dict(s.dates), seen=seen)
+    return read_snapshots(s.folder, fmt=s.format, dates=dict(s.dates), seen=seen, fields=dict(s.fields))
 
 
 @task(name="store snapshots", cache_policy=NO_CACHE)

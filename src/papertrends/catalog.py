@@ -106,9 +106,9 @@ def build_catalog(snapshots: Iterable[Snapshot], known: Mapping[str, Paper]) -> 
                 by_arxiv[paper.arxiv_id] = pid
             by_title[key] = pid
             stored += 1
+            day = entry.digest_date or snap.digest.value
             sightings.setdefault(
-                (snap.content_hash, pid),
-                Sighting(snap.content_hash, pid, snap.digest.value, entry.rank, entry.upvotes),
+                (snap.content_hash, pid), Sighting(snap.content_hash, pid, day, entry.rank, entry.upvotes)
             )
     changed = {pid: p for pid, p in papers.items() if pid in new_ids or p != known.get(pid)}
     return Catalog(changed, frozenset(new_ids), tuple(sightings.values()), stored, cut)

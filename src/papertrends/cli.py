@@ -6,10 +6,13 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--snapshots", type=Path, help="snapshot folder (overrides [snapshots] folder)")
     run.add_argument("--db", type=Path, help="DuckDB file (overrides [store] path)")
     run.add_argument("--reports", type=Path, help="report folder (overrides [report] folder)")
-    run.add_argument("--format", choices=["auto", "text", "hf-json"], help="snapshot format (default: auto)")
+    run.add_argument("--format", choices=FORMATS, help="snapshot format (default: auto)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     parse = sub.add_parser("parse", help="parse snapshot files and print their entries, without storing them")
@@ -38,8 +41,18 @@ def _parser() -> argparse.ArgumentParser:
         default="summary",
         help="jsonl: one JSON object per entry; summary: one line per file",
     )
-    parse.add_argument("--input-format", choices=["auto", "text", "hf-json"], default="auto")
+    parse.add_argument("--input-format", choices=FORMATS, default="auto")
     parse.add_argument("--date", type=date.fromisoformat, help="digest date for every file (YYYY-MM-DD)")
+
+    fetch = sub.add_parser("fetch", help="download daily digests from the Hugging Face API into the snapshot folder")
+    fetch.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
+    fetch.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD")
+    fetch.add_argument("--snapshots", type=Path, help="folder to write into (overrides [snapshots] folder)")
+    fetch.add_argument("--base-url", help="API address (overrides [fetch] base_url)")
+
+    paper = sub.add_parser("paper", help="one paper: its fields, every digest it appeared in, upvotes over time")
+    paper.add_argument("id", help="arXiv id, papertrends paper id, or words of the title")
+    paper.add_argument("--db", type=Path, help="DuckDB file (overrides [store] path)")
     return parser
 
 
@@ -117,8 +130,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "source": snap.source,
-                        "digest_date": snap.digest.value.isoformat(),
-                        "date_rule": snap.digest.rule,
+                        "digest_date": (e.digest_date or snap.digest.value).isoformat(),
+                        "date_rule": "row" if e.digest_date else snap.digest.rule,
                         "rank": e.rank,
                         "line": e.line,
                         "title": e.title,
@@ -137,9 +150,72 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _settings(args: argparse.Namespace, **overrides: dict[str, Any]):  # noqa: ANN202
+    from papertrends.config import load_settings
+
+    return load_settings(args.config).with_overrides(**overrides)
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from papertrends.fetch import fetch_range
+
+    settings = _settings(args, snapshots={"folder": args.snapshots}, fetch={"base_url": args.base_url})
+    result = fetch_range(args.start, args.end, settings.snapshots.folder, settings.fetch)
+    print(
+        f"fetched {len(result.fetched)}, already there {len(result.skipped)}, no digest {len(result.empty)}, "
+        f"failed {len(result.failed)} -> {settings.snapshots.folder}"
+    )
+    for _day, reason in result.failed:
+        print(f"papertrends: {reason}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from papertrends.store import open_store
+
+    settings = _settings(args, store={"path": args.db})
+    if not settings.store.path.exists():
+        print(f"papertrends: no database at {settings.store.path}: run `papertrends run` first", file=sys.stderr)
+        return 1
+    with open_store(settings.store.path) as store:
+        found = store.find_papers(args.id)
+        if len(found) != 1:
+            print(f"papertrends: {len(found)} papers match {args.id!r}" + (":" if found else ""), file=sys.stderr)
+            for p in found[:20]:
+                print(f"  {p.paper_id}  {p.title}", file=sys.stderr)
+            return 1
+        paper = found[0]
+        history = store.paper_history(paper.paper_id)
+    print(format_paper(paper, history))
+    return 0
+
+
+def format_paper(paper: Any, history: Any) -> str:
+    lines = [paper.title, "", f"  id            {paper.paper_id}", f"  arXiv         {paper.arxiv_id or '-'}"]
+    if paper.arxiv_id:
+        lines.append(
+            f"                https://arxiv.org/abs/{paper.arxiv_id}  https://huggingface.co/papers/{paper.arxiv_id}"
+        )
+    lines += [
+        f"  published     {paper.published or '-'}",
+        f"  authors       {', '.join(paper.authors) if paper.authors else '-'}"
+        + (f" ({paper.n_authors})" if paper.n_authors else ""),
+        f"  organisation  {paper.organization or '-'}",
+        "",
+        f"  {len(history)} sightings:",
+        "    digest date  rank  upvotes  snapshot",
+    ]
+    lines += [
+        f"    {r.digest_date}  {r.rank:>4}  {'' if r.upvotes is None else r.upvotes:>7}  {r.source}"
+        for r in history.itertuples()
+    ]
+    lines += ["", "  " + "\n  ".join(textwrap.wrap(paper.abstract, 100))]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "parse": _cmd_parse}
+    handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "paper": _cmd_paper}
     return handlers[args.command](args)
 
 

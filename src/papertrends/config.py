@@ -20,8 +20,18 @@ class _Section(BaseModel):
 
 class SnapshotsConfig(_Section):
     folder: Path = Path("snapshots")
-    format: Literal["auto", "text", "hf-json"] = "auto"
+    format: Literal["auto", "text", "markdown", "hf-json", "jsonl", "csv"] = "auto"
     dates: dict[str, date] = Field(default_factory=dict, description="file name -> digest date, given by the user")
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="JSON Lines/CSV exports: our field name -> the export's field name"
+    )
+
+
+class FetchConfig(_Section):
+    base_url: str = "https://huggingface.co/api/daily_papers"
+    retries: int = Field(5, ge=0)
+    backoff_seconds: float = Field(2.0, ge=0)
+    timeout_seconds: float = Field(30.0, gt=0)
 
 
 class StoreConfig(_Section):
@@ -76,6 +86,7 @@ class ScheduleConfig(_Section):
 
 class Settings(_Section):
     snapshots: SnapshotsConfig = SnapshotsConfig()
+    fetch: FetchConfig = FetchConfig()
     store: StoreConfig = StoreConfig()
     embedding: EmbeddingConfig = EmbeddingConfig()
     umap: UmapConfig = UmapConfig()

@@ -55,6 +55,7 @@ def read_snapshots(
     fmt: str = "auto",
     dates: dict[str, date] | None = None,
     seen: set[str] | frozenset[str] = frozenset(),
+    fields: dict[str, str] | None = None,
 ) -> ReadResult:
     """Parse every snapshot file under `folder` whose content is not in `seen` (content hashes)."""
     dates = dates or {}
@@ -74,7 +75,9 @@ def read_snapshots(
             unchanged += 1
             continue
         try:
-            snapshots.append(parse_snapshot(data, str(path), fmt=fmt, explicit_date=dates.get(path.name), mtime=mtime))
+            snapshots.append(
+                parse_snapshot(data, str(path), fmt=fmt, explicit_date=dates.get(path.name), mtime=mtime, fields=fields)
+            )
         except ParseError as e:
             log.info("rejected %s", e)
             rejected.append(Rejected(str(path), digest, e))

@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
     snapshot_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes: the same content is the same snapshot
     source VARCHAR NOT NULL, digest_date DATE NOT NULL, date_rule VARCHAR NOT NULL, date_note VARCHAR,
     format VARCHAR NOT NULL, n_entries INTEGER NOT NULL, n_stored INTEGER NOT NULL, warnings VARCHAR[],
-    ingested_at TIMESTAMP NOT NULL);
+    ingested_at TIMESTAMP NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,   -- a changed file at the same path is a new version of that snapshot
+    superseded BOOLEAN NOT NULL DEFAULT false);  -- a later version replaced this one: its sightings are history
 CREATE TABLE IF NOT EXISTS rejections (
     content_hash VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, line INTEGER, reason VARCHAR NOT NULL,
     n_entries INTEGER NOT NULL, rejected_at TIMESTAMP NOT NULL);
@@ -48,6 +50,12 @@ CREATE TABLE IF NOT EXISTS assignments (
 CREATE TABLE IF NOT EXISTS prevalence (
     run_id INTEGER NOT NULL, digest_date DATE NOT NULL, topic_id INTEGER NOT NULL, n INTEGER NOT NULL,
     total INTEGER NOT NULL, share DOUBLE NOT NULL, PRIMARY KEY (run_id, digest_date, topic_id));
+"""
+
+# Columns added since a table was first created: a database from an earlier papertrends gains them on open.
+MIGRATIONS = """
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
+ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS superseded BOOLEAN DEFAULT false;
 """
 
 _PAPER_COLUMNS = [
@@ -85,6 +93,7 @@ class Store:
                 f"cannot open the database {path}: {e}. Is another papertrends run using it? Wait for it to end."
             ) from e
         self.db.execute(SCHEMA)
+        self.db.execute(MIGRATIONS)
 
     def close(self) -> None:
         self.db.close()
@@ -158,6 +167,8 @@ class Store:
                     "n_stored": stored.get(s.content_hash, 0),
                     "warnings": list(s.warnings),
                     "ingested_at": now,
+                    "version": 1,
+                    "superseded": False,
                 }
                 for s in snapshots
             ]
@@ -180,6 +191,18 @@ class Store:
             ]
         )
         with self.transaction():
+            if not snaps.empty:
+                versions = dict(
+                    self.db.execute(
+                        "SELECT source, max(version) FROM snapshots WHERE source IN (SELECT unnest(?)) GROUP BY source",
+                        [snaps["source"].tolist()],
+                    ).fetchall()
+                )
+                snaps["version"] = [versions.get(src, 0) + 1 for src in snaps["source"]]
+                self.db.execute(
+                    "UPDATE snapshots SET superseded = true WHERE source IN (SELECT unnest(?))",
+                    [snaps["source"].tolist()],
+                )
             self._insert("snapshots", snaps)
             self._insert("papers", papers, replace=True)
             self._insert("sightings", sightings)
@@ -228,8 +251,9 @@ class Store:
     def sightings(self) -> pd.DataFrame:
         """One row per (digest date, paper): re-saved snapshots of one digest count once."""
         frame = self.db.execute(
-            """SELECT digest_date, paper_id, min(rank) AS rank, max(upvotes) AS upvotes
-               FROM sightings GROUP BY digest_date, paper_id ORDER BY digest_date, paper_id"""
+            """SELECT s.digest_date, s.paper_id, min(s.rank) AS rank, max(s.upvotes) AS upvotes
+               FROM sightings s JOIN snapshots n ON n.snapshot_id = s.snapshot_id AND NOT n.superseded
+               GROUP BY s.digest_date, s.paper_id ORDER BY s.digest_date, s.paper_id"""
         ).df()
         frame["digest_date"] = pd.to_datetime(frame["digest_date"]).dt.date
         return frame
@@ -242,6 +266,29 @@ class Store:
         ).fetchone()
         assert one is not None
         return dict(zip(["snapshots", "papers", "sightings", "rejected_files", "digest_dates"], one, strict=True))
+
+    def find_papers(self, query: str) -> list[Paper]:
+        """By paper id, arXiv id (any version), or else the words of the title."""
+        from papertrends.identity import normalize_arxiv_id, normalize_title
+
+        papers = self.papers()
+        arxiv = normalize_arxiv_id(query.removeprefix("arxiv:"))
+        exact = [p for p in papers.values() if query in (p.paper_id,) or (arxiv and p.arxiv_id == arxiv)]
+        if exact:
+            return exact
+        words = normalize_title(query)
+        return sorted(
+            (p for p in papers.values() if words and words in normalize_title(p.title)), key=lambda p: p.title
+        )
+
+    def paper_history(self, paper_id: str) -> pd.DataFrame:
+        """Every sighting of a paper: digest date, rank, upvotes, and the snapshot it came from."""
+        return self.db.execute(
+            """SELECT s.digest_date, s.rank, s.upvotes, n.source, n.version, n.superseded
+               FROM sightings s JOIN snapshots n USING (snapshot_id)
+               WHERE s.paper_id = ? ORDER BY s.digest_date, n.version""",
+            [paper_id],
+        ).df()
 
     def rejections(self) -> pd.DataFrame:
         return self.db.execute("SELECT source, line, reason, n_entries FROM rejections ORDER BY source").df()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,8 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from papertrends.files import atomic_write
+
 
 @dataclass(frozen=True, slots=True)
 class ReportData:
@@ -24,22 +24,6 @@ class ReportData:
     topics: pd.DataFrame  # topic_id, label, size, top_terms [(term, weight)], representative [paper_id]
     prevalence: pd.DataFrame  # digest_date, topic_id, n, total, share
     papers: pd.DataFrame  # paper_id, title, arxiv_id (at least the representative ones)
-
-
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def figure_json(fig: go.Figure) -> Markup:

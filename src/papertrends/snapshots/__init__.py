@@ -1,19 +1,25 @@
 """Snapshot files in, parsed snapshots out: one parser per format, and format detection.
 
-`parse_snapshot` is pure (bytes in, `Snapshot` out); `read_snapshot` is the edge that reads a file.
+`parse_snapshot` is pure (bytes in, `Snapshot` out) and raises nothing but `ParseError`; `read_snapshot` is the
+edge that reads a file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from papertrends.snapshots.dates import PartialDate, decide_digest_date
+from papertrends.snapshots.dates import PartialDate, decide_digest_date, front_matter_date
 from papertrends.snapshots.hfjson import parse_hf_json
+from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown
 from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot
-from papertrends.snapshots.text import TextEntry, parse_text
+from papertrends.snapshots.page import Page, PageEntry
+from papertrends.snapshots.tabular import parse_csv, parse_jsonl
+from papertrends.snapshots.text import parse_text
 
 __all__ = [
     "FORMATS",
@@ -27,47 +33,80 @@ __all__ = [
     "read_snapshot",
 ]
 
-FORMATS = ("auto", "text", "hf-json")
-SNAPSHOT_SUFFIXES = (".txt", ".text", ".md", ".json")
+FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
+SNAPSHOT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".csv", ".tsv")
+_JSONL_START = re.compile(r"\A\s*\{[^\n]*\}\s*\n\s*\{", re.S)
 
 
 def detect_format(data: bytes, name: str) -> str:
-    """`hf-json` for JSON documents, else `text`."""
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if name.lower().endswith(".json") or head[:1] in (b"[", b"{"):
+    """The format of a snapshot, from its name's suffix and its first bytes."""
+    suffix = Path(name).suffix.lower()
+    by_suffix = {
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".csv": "csv",
+        ".tsv": "csv",
+        ".md": "markdown",
+        ".markdown": "markdown",
+    }
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] == b"{" and _JSONL_START.match(head.decode("utf-8", "replace")):
+        return "jsonl"
+    if suffix == ".json" or head[:1] in (b"[", b"{"):
         return "hf-json"
-    return "text"
+    return "markdown" if looks_like_markdown(data[:200_000].decode("utf-8", "replace")) else "text"
 
 
 def _decode(data: bytes, source: str) -> str:
-    if b"\x00" in data[:65536] or b"\x00" in data:
+    if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ParseError(
             source,
             "NUL byte: this is a binary file, not a digest",
             line=line,
-            hint="save the page as text or JSON",
+            hint="save the page as text, Markdown or JSON",
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise ParseError(source, f"invalid UTF-8 at byte {e.start}", line=line, hint="re-save the file as UTF-8") from e
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _from_text(entry: TextEntry, rank: int, digest_day: date) -> Entry:
+def _from_page(entry: PageEntry, rank: int, digest_day: date) -> Entry:
     published = entry.published.latest_not_after(digest_day) if entry.published else None
     return Entry(
         title=entry.title,
         abstract=entry.abstract,
         rank=rank,
         line=entry.line,
+        arxiv_id=entry.arxiv_id,
         n_authors=entry.n_authors,
         organization=entry.organization,
         published=published,
         upvotes=entry.upvotes,
         truncated=entry.truncated,
     )
+
+
+def _page_snapshot(
+    page: Page, name: str, explicit: date | None, mtime: datetime | None
+) -> tuple[DigestDate | None, tuple[Entry, ...]]:
+    listed: list[PartialDate] = [e.published for e in page.entries if e.published is not None]
+    when = decide_digest_date(
+        explicit=explicit,
+        filename=name,
+        header=page.header,
+        listed=listed,
+        json_date=None,
+        mtime=mtime,
+        page_date=front_matter_date(page.front_matter),
+    )
+    entries = tuple(_from_page(e, r, when.value) for r, e in enumerate(page.entries, 1)) if when else ()
+    return when, entries
 
 
 def parse_snapshot(
@@ -77,36 +116,25 @@ def parse_snapshot(
     fmt: str = "auto",
     explicit_date: date | None = None,
     mtime: datetime | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> Snapshot:
     """Parse one snapshot's bytes. Raises ParseError (file, line, what was expected) and nothing else."""
     if fmt not in FORMATS:
         raise ParseError(source, f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     fmt = detect_format(data, source) if fmt == "auto" else fmt
     text = _decode(data, source)
+    if not text.strip():
+        raise ParseError(source, "the file is empty: no papers found", line=1, hint="save the page again")
     name = Path(source).name
-    content_hash = hashlib.sha256(data).hexdigest()
     warnings: list[str] = []
-    if fmt == "hf-json":
-        digest = parse_hf_json(text, source)
-        when = decide_digest_date(
-            explicit=explicit_date, filename=name, header=None, listed=[], json_date=digest.date, mtime=mtime
-        )
-        entries = digest.entries
-    else:
-        page = parse_text(text)
-        listed: list[PartialDate] = [e.published for e in page.entries if e.published is not None]
-        when = decide_digest_date(
-            explicit=explicit_date,
-            filename=name,
-            header=page.header,
-            listed=listed,
-            json_date=None,
-            mtime=mtime,
-        )
-        entries = tuple(_from_text(e, r, when.value) for r, e in enumerate(page.entries, 1)) if when else ()
-        warnings.extend(page.warnings)
+    try:
+        when, entries = _parse(fmt, text, source, name, explicit_date, mtime, fields or {}, warnings)
+    except RecursionError as e:
+        raise ParseError(source, "nested too deeply to be a digest", line=1) from e
     if when is None:
         raise ParseError(source, "nothing dates this digest", hint="give its date in [snapshots.dates] or --date")
+    if when.rule == "explicit":
+        entries = tuple(replace(e, digest_date=None) for e in entries)  # the user's date wins over the rows'
     if when.rule == "mtime":
         warnings.append(f"digest date {when.value} taken from the file's modification time: {when.note}")
     if not entries:
@@ -114,22 +142,53 @@ def parse_snapshot(
             source,
             "no papers found",
             line=1,
-            hint="expected a Daily Papers page dump (title, abstract, ...) or api/daily_papers JSON",
+            hint=f"read as {fmt}: expected a Daily Papers page, api/daily_papers JSON or an export",
         )
     warnings.extend(
         f"line {e.line}: entry {e.title[:60]!r} is cut off; it is not stored" for e in entries if e.truncated
     )
-    return Snapshot(source, content_hash, fmt, when, entries, tuple(warnings))
+    return Snapshot(source, hashlib.sha256(data).hexdigest(), fmt, when, entries, tuple(warnings))
 
 
-def read_snapshot(path: Path, *, fmt: str = "auto", explicit_date: date | None = None) -> Snapshot:
+def _parse(
+    fmt: str,
+    text: str,
+    source: str,
+    name: str,
+    explicit: date | None,
+    mtime: datetime | None,
+    fields: Mapping[str, str],
+    warnings: list[str],
+) -> tuple[DigestDate | None, tuple[Entry, ...]]:
+    if fmt in ("text", "markdown"):
+        page = parse_text(text) if fmt == "text" else parse_markdown(text)
+        warnings.extend(page.warnings)
+        return _page_snapshot(page, name, explicit, mtime)
+    if fmt == "hf-json":
+        digest = parse_hf_json(text, source)
+        warnings.extend(digest.warnings)
+        json_date = digest.date
+        entries = digest.entries
+    else:
+        entries = parse_jsonl(text, source, fields) if fmt == "jsonl" else parse_csv(text, source, fields)
+        row_dates = sorted({e.digest_date for e in entries if e.digest_date})
+        json_date = row_dates[-1] if row_dates else None
+    when = decide_digest_date(
+        explicit=explicit, filename=name, header=None, listed=[], json_date=json_date, mtime=mtime
+    )
+    return when, entries
+
+
+def read_snapshot(
+    path: Path, *, fmt: str = "auto", explicit_date: date | None = None, fields: Mapping[str, str] | None = None
+) -> Snapshot:
     """Read and parse one file. OSError becomes ParseError so a bad file never stops the others."""
     try:
         data = path.read_bytes()
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     except OSError as e:
         raise ParseError(str(path), f"cannot read: {e.strerror or e}") from e
-    return parse_snapshot(data, str(path), fmt=fmt, explicit_date=explicit_date, mtime=mtime)
+    return parse_snapshot(data, str(path), fmt=fmt, explicit_date=explicit_date, mtime=mtime, fields=fields)
 
 
 def list_snapshot_files(folder: Path) -> list[Path]:
@@ -145,7 +204,3 @@ def list_snapshot_files(folder: Path) -> list[Path]:
         and p.suffix.lower() in SNAPSHOT_SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
-
-
-def with_date(snapshot: Snapshot, when: DigestDate) -> Snapshot:
-    return replace(snapshot, digest=when)

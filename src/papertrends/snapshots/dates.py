@@ -67,6 +67,18 @@ def date_from_filename(name: str) -> date | None:
     return None
 
 
+def front_matter_date(fields: dict[str, str]) -> date | None:
+    """`date: 2025-01-09` or a saved-from URL with `?date=2025-01-09` (or `/papers/date/2025-01-09`)."""
+    for key in ("date", "digest_date", "saved", "created"):
+        value = fields.get(key, "")
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            continue
+    match = re.search(r"date[=/](\d{4}-\d{2}-\d{2})", fields.get("url", "") + " " + fields.get("source", ""))
+    return date.fromisoformat(match.group(1)) if match else None
+
+
 def infer_header_year(header: PartialDate, listed: list[PartialDate], mtime: datetime | None) -> tuple[date, str]:
     """Give a header date such as "Jan 9" its year.
 
@@ -96,6 +108,7 @@ def decide_digest_date(
     filename: str,
     header: PartialDate | None,
     listed: list[PartialDate],
+    page_date: date | None = None,
     json_date: date | None,
     mtime: datetime | None,
 ) -> DigestDate | None:
@@ -105,6 +118,8 @@ def decide_digest_date(
     from_name = date_from_filename(filename)
     if from_name is not None:
         return DigestDate(from_name, "filename", "date in the file name")
+    if page_date is not None:
+        return DigestDate(page_date, "header", "date in the snapshot's front matter")
     if header is not None:
         try:
             day, note = infer_header_year(header, listed, mtime)

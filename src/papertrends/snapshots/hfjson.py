@@ -20,6 +20,27 @@ _REDOWNLOAD = "re-download that day with `papertrends fetch`, or remove the file
 class JsonDigest:
     date: date | None
     entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def _salvage_list(text: str) -> tuple[list[Any], int] | None:
+    """The whole elements of a JSON list cut off part-way, and the line of the cut; None if it is not that."""
+    decoder = json.JSONDecoder()
+    at = text.find("[")
+    if at < 0 or text[:at].strip():
+        return None
+    at += 1
+    elements: list[Any] = []
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text) or text[at] == "]":
+            return None  # complete, or empty: not a cut list
+        try:
+            element, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            return (elements, text.count("\n", 0, at) + 1) if elements else None
+        elements.append(element)
 
 
 def _entries_list(doc: Any, source: str) -> tuple[list[Any], date | None]:
@@ -96,10 +117,16 @@ def _entry(raw: Any, rank: int, source: str, line: int | None) -> Entry:
 
 def parse_hf_json(text: str, source: str) -> JsonDigest:
     """Parse api/daily_papers JSON. Raises ParseError naming the file, line and what was expected."""
+    warnings: list[str] = []
+    cut_line = None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ParseError(source, f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno) from e
+        salvaged = _salvage_list(text)
+        if salvaged is None:
+            raise ParseError(source, f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno) from e
+        doc, cut_line = salvaged
+        warnings.append(f"line {cut_line}: the file is cut off; the {len(doc)} whole entries before the cut are kept")
     except RecursionError as e:
         raise ParseError(source, "JSON nested too deeply to be a digest", line=1) from e
     raw_entries, wrapper_date = _entries_list(doc, source)
@@ -125,4 +152,8 @@ def parse_hf_json(text: str, source: str) -> JsonDigest:
         if d is not None
     )
     digest_date = wrapper_date or (daily.most_common(1)[0][0] if daily else None)
-    return JsonDigest(digest_date, tuple(entries))
+    if cut_line is not None:
+        entries.append(
+            Entry(title="(entry cut off)", abstract="", rank=len(entries) + 1, line=cut_line, truncated=True)
+        )
+    return JsonDigest(digest_date, tuple(entries), tuple(warnings))

@@ -39,6 +39,7 @@ class Entry:
     published: date | None = None
     upvotes: int | None = None
     truncated: bool = False
+    digest_date: date | None = None  # exports that list several digests say which one per row
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,18 @@
-"""Plain-text dumps of Hugging Face "Daily Papers" pages.
+"""Plain-text dumps of Hugging Face "Daily Papers" pages (as copied from a browser, or saved by a reader tool).
 
-Two layouts are understood, as saved by copying a page: entries with metadata lines (title, abstract, then
-`• N authors` or an organisation line, `·`, the publication date with an optional upvote count), and bare
-title/abstract pairs. Page chrome ("Subscribe", "Get trending papers...") never becomes part of a paper, also
-when a copy glued it onto the first title.
+Two layouts are understood: entries with metadata lines (title, abstract, then `• N authors` or an organisation
+line, `·`, the publication date with an optional upvote count), and bare title/abstract pairs. Page chrome
+("Subscribe", "Get trending papers...", menus, footers) never becomes part of a paper, also when a copy glued it
+onto the first title. Where paragraphs are separated by blank lines, a paragraph hard-wrapped over several lines
+is joined back into one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from papertrends.snapshots.dates import HEADER_LINE, PUBLISHED_LINE, PartialDate, parse_partial
+from papertrends.snapshots.page import _AUTHORS, SEPARATOR, Item, Page, assemble, paper_id_in
 
 CHROME = frozenset(
     s.lower()
@@ -21,84 +22,124 @@ CHROME = frozenset(
         "Get trending papers in your email inbox once a day!",
         "Subscribe",
         "Daily Papers",
+        "Trending Papers",
         "byAK and the research community",
+        "by AK and the research community",
         "Submit paper",
         "Load more",
         "Previous",
         "Next",
+        "Search",
+        "Models",
+        "Datasets",
+        "Spaces",
+        "Posts",
+        "Docs",
+        "Enterprise",
+        "Pricing",
+        "Log In",
+        "Sign Up",
+        "Community",
+        "Papers",
+        "Daily",
+        "Weekly",
+        "Monthly",
+        "System theme",
+        "Company",
+        "Website",
+        "TOS",
+        "Privacy",
+        "About",
+        "Jobs",
+        "Blog",
+        "Learn",
+        "Discord",
+        "Forum",
+        "GitHub",
+        "Hugging Face",
+        "View all",
+        "upvote",
     )
 )
 _GLUED_CHROME = re.compile(r"^(?:Subscribe|Get trending papers in your email inbox(?: once a day)?!)(?=\S)")
-_AUTHORS = re.compile(r"^•?\s*(?P<n>\d+)\s+authors?$")
-_SEPARATOR = "·"
-_LONGEST_TITLE = 600  # characters; a longer "title" is an abstract seen out of step
+_FOOTER = re.compile(r"^(?:©|\(c\)|copyright\b)", re.I)
+_URL_LINE = re.compile(r"^<?https?://\S+>?$")
 
 
-@dataclass(frozen=True, slots=True)
-class TextEntry:
-    title: str
-    abstract: str
-    line: int
-    n_authors: int | None = None
-    organization: str | None = None
-    published: PartialDate | None = None
-    upvotes: int | None = None
-    truncated: bool = False
+def is_chrome(line: str) -> bool:
+    return line.lower() in CHROME or bool(_FOOTER.match(line))
 
 
-@dataclass(frozen=True, slots=True)
-class TextPage:
-    header: PartialDate | None
-    entries: tuple[TextEntry, ...]
-    warnings: tuple[str, ...]
+def _fields(lines: list[str]) -> dict[str, str]:
+    fields = {}
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            fields[key.strip().lower()] = value.strip().strip("\"'")
+    return fields
 
 
-@dataclass(slots=True)
-class _Draft:
-    title: str
-    line: int
-    abstract: str = ""
-    n_authors: int | None = None
-    organization: str | None = None
-    published: PartialDate | None = None
-    upvotes: int | None = None
-    closed: bool = False  # its metadata has been read: the next line starts a new entry
-
-    def freeze(self) -> TextEntry:
-        return TextEntry(
-            title=self.title,
-            abstract=self.abstract,
-            line=self.line,
-            n_authors=self.n_authors,
-            organization=self.organization,
-            published=self.published,
-            upvotes=self.upvotes,
-            truncated=not self.abstract,
-        )
+def split_front_matter(text: str) -> tuple[dict[str, str], str, int]:
+    """Leading metadata: a `---` block of `key: value` lines, or a reader tool's `Title:`/`URL Source:` lines
+    before `Markdown Content:`. Returns (its fields, the rest of the text, lines taken)."""
+    lines = text.split("\n")
+    if lines and lines[0].startswith("Title:"):
+        for end in range(1, min(len(lines), 30)):
+            if lines[end].strip() == "Markdown Content:":
+                fields = _fields(lines[:end])
+                if "url source" in fields:
+                    fields["url"] = fields["url source"]
+                return fields, "\n".join(lines[end + 1 :]), end + 1
+    if not lines or lines[0].strip() != "---":
+        return {}, text, 0
+    for end in range(1, min(len(lines), 60)):
+        if lines[end].strip() in ("---", "..."):
+            return _fields(lines[1:end]), "\n".join(lines[end + 1 :]), end + 1
+    return {}, text, 0
 
 
-def clean_organization(line: str) -> str:
-    """`MediaTek-Research MediaTek Research` (handle, then display name) becomes `MediaTek Research`."""
-    words = line.split()
-    for cut in range(1, len(words)):
-        handle, name = " ".join(words[:cut]), " ".join(words[cut:])
-        if _squash(handle) == _squash(name):
-            return name
-    return line
+def _is_meta(line: str, following: str | None) -> bool:
+    return bool(
+        _AUTHORS.match(line)
+        or line.startswith(SEPARATOR)
+        or PUBLISHED_LINE.match(line)
+        or (following is not None and following.startswith(SEPARATOR))
+    )
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join hard-wrapped lines of one paragraph (blank-line separated layout), never across metadata."""
+    out: list[tuple[int, str]] = []
+    joinable = False
+    for i, (number, line) in enumerate(lines):
+        if not line:
+            joinable = False
+            continue
+        following = lines[i + 1][1] if i + 1 < len(lines) else None
+        meta = _is_meta(line, following) or is_chrome(line) or _URL_LINE.match(line) is not None
+        if joinable and not meta:
+            out[-1] = (out[-1][0], f"{out[-1][1]} {line}")
+        else:
+            out.append((number, line))
+        joinable = not meta
+    return out
 
 
-def _content_lines(text: str) -> tuple[PartialDate | None, list[tuple[int, str]]]:
-    """Non-empty lines with their 1-based numbers, the header chrome and header date taken off."""
-    items = [(n, s.strip()) for n, s in enumerate(text.splitlines(), start=1) if s.strip()]
+def _blank_separated(lines: list[tuple[int, str]]) -> bool:
+    blanks = sum(1 for _, s in lines if not s)
+    return blanks >= 0.3 * (len(lines) - blanks)
+
+
+def text_items(text: str) -> tuple[PartialDate | None, dict[str, str], list[Item]]:
+    """The header date, the front matter, and the content as items (chrome and header removed)."""
+    front, body, offset = split_front_matter(text)
+    raw = [(n, s.strip()) for n, s in enumerate(body.splitlines(), start=offset + 1)]
+    lines = _paragraphs(raw) if _blank_separated(raw) else [(n, s) for n, s in raw if s]
     header: PartialDate | None = None
     start = 0
-    while start < len(items):
-        number, line = items[start]
-        if line.lower() in CHROME:
+    while start < len(lines):
+        number, line = lines[start]
+        if is_chrome(line):
             start += 1
             continue
         match = HEADER_LINE.match(line)
@@ -108,61 +149,23 @@ def _content_lines(text: str) -> tuple[PartialDate | None, list[tuple[int, str]]
             continue
         glued = _GLUED_CHROME.match(line)
         if glued:
-            items[start] = (number, line[glued.end() :].strip())
+            lines[start] = (number, line[glued.end() :].strip())
             continue
         break
-    return header, [(n, s) for n, s in items[start:] if s.lower() not in CHROME]
-
-
-def parse_text(text: str) -> TextPage:
-    """Split a page dump into entries. Pure: no file, no clock."""
-    header, items = _content_lines(text)
-    drafts: list[_Draft] = []
-    warnings: list[str] = []
-    current: _Draft | None = None
-    i = 0
-    while i < len(items):
-        number, line = items[i]
-        following = items[i + 1][1] if i + 1 < len(items) else None
-        authors = _AUTHORS.match(line)
-        if authors or following == _SEPARATOR or line == _SEPARATOR:
-            i = _read_meta(items, i, current, warnings)
+    items = []
+    for number, line in lines[start:]:
+        if is_chrome(line):
             continue
-        if current is not None and not current.abstract and not current.closed:
-            current.abstract = line
-        else:
-            if len(line) > _LONGEST_TITLE:
-                warnings.append(f"line {number}: a {len(line)}-character line where a title was expected")
-            current = _Draft(title=line, line=number)
-            drafts.append(current)
-        i += 1
-    return TextPage(header, tuple(d.freeze() for d in drafts), tuple(warnings))
+        if _URL_LINE.match(line):
+            arxiv_id = paper_id_in(line)
+            if arxiv_id:
+                items.append(Item(number, line, "url", arxiv_id))
+            continue
+        items.append(Item(number, line))
+    return header, front, items
 
 
-def _read_meta(items: list[tuple[int, str]], i: int, current: _Draft | None, warnings: list[str]) -> int:
-    """Read `• N authors` or an organisation, `·`, and the date line into `current`; return the next index."""
-    number, line = items[i]
-    if current is None:
-        warnings.append(f"line {number}: metadata before any title: {line[:60]!r}")
-    if line != _SEPARATOR:
-        authors = _AUTHORS.match(line)
-        if current is not None:
-            current.closed = True
-            if authors:
-                current.n_authors = int(authors["n"])
-            else:
-                current.organization = clean_organization(line)
-        i += 1
-        if i >= len(items) or items[i][1] != _SEPARATOR:
-            return i
-    i += 1  # the separator
-    if current is not None:
-        current.closed = True
-    if i < len(items):
-        match = PUBLISHED_LINE.match(items[i][1])
-        if match:
-            if current is not None:
-                current.published = parse_partial(match)
-                current.upvotes = int(match["upvotes"]) if match["upvotes"] else None
-            i += 1
-    return i
+def parse_text(text: str) -> Page:
+    """Split a page dump into entries. Pure: no file, no clock."""
+    header, front, items = text_items(text)
+    return assemble(items, header=header, front_matter=front)

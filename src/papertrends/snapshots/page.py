@@ -1,0 +1,223 @@
+"""Entries from a page's lines: shared by the plain-text and the Markdown readers.
+
+A reader turns its format into `Item`s (a line of text, a title it knows is a title, or a paper URL); the
+assembler here turns items into entries. Metadata lines are recognised wherever they stand: `• N authors` or an
+organisation followed by `·`, the publication date with an optional upvote count, `Upvote N`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from papertrends.snapshots.dates import PUBLISHED_LINE, PartialDate, parse_partial
+
+_AUTHORS = re.compile(r"^[•*·\-]?\s*(?P<n>\d{1,5})\s+authors?$", re.I)
+_UPVOTES = re.compile(r"^(?:upvotes?:?\s*(?P<a>\d{1,7})|(?P<b>\d{1,7})\s+upvotes?|(?P<c>\d{1,7}))$", re.I)
+_PAPER_URL = re.compile(
+    r"(?:huggingface\.co/papers/|arxiv\.org/(?:abs|pdf|html)/|alphaxiv\.org/abs/)"
+    r"(?P<id>\d{4}\.\d{4,5})(?:v\d+)?",
+    re.I,
+)
+SEPARATOR = "·"
+LONGEST_TITLE = 600  # characters; a longer "title" is an abstract seen out of step
+
+
+def paper_id_in(text: str) -> str | None:
+    """The arXiv id of the first paper URL in `text`, if any."""
+    match = _PAPER_URL.search(text)
+    return match["id"] if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    line: int
+    text: str
+    kind: str = "text"  # text | title | url
+    arxiv_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageEntry:
+    title: str
+    abstract: str
+    line: int
+    arxiv_id: str | None = None
+    n_authors: int | None = None
+    organization: str | None = None
+    published: PartialDate | None = None
+    upvotes: int | None = None
+    truncated: bool = False
+    has_meta: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    header: PartialDate | None
+    entries: tuple[PageEntry, ...]
+    warnings: tuple[str, ...] = field(default=())
+    front_matter: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Draft:
+    title: str
+    line: int
+    arxiv_id: str | None = None
+    abstract: str = ""
+    n_authors: int | None = None
+    organization: str | None = None
+    published: PartialDate | None = None
+    upvotes: int | None = None
+    closed: bool = False  # its metadata has been read: the next text starts a new entry
+
+    def freeze(self, truncated: bool = False) -> PageEntry:
+        return PageEntry(
+            title=self.title,
+            abstract=self.abstract,
+            line=self.line,
+            arxiv_id=self.arxiv_id,
+            n_authors=self.n_authors,
+            organization=self.organization,
+            published=self.published,
+            upvotes=self.upvotes,
+            truncated=truncated or not self.abstract,
+            has_meta=self.closed,
+        )
+
+
+def clean_organization(line: str) -> str:
+    """`MediaTek-Research MediaTek Research` (handle, then display name) becomes `MediaTek Research`."""
+    words = line.split()
+    for cut in range(1, len(words)):
+        handle, name = " ".join(words[:cut]), " ".join(words[cut:])
+        if _squash(handle) == _squash(name):
+            return name
+    return line
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def _date_text(text: str) -> str:
+    """`·Oct 2, 2025` and `· Oct 2, 2025` are the separator and the date on one line."""
+    return text.lstrip(SEPARATOR).strip() if text.startswith(SEPARATOR) else text
+
+
+class _Assembler:
+    def __init__(self, items: list[Item], explicit_titles: bool) -> None:
+        self.items = items
+        self.explicit = explicit_titles
+        self.drafts: list[_Draft] = []
+        self.warnings: list[str] = []
+        self.current: _Draft | None = None
+        self.pending_id: str | None = None
+
+    def run(self) -> list[_Draft]:
+        i = 0
+        while i < len(self.items):
+            i = self._step(i)
+        return self.drafts
+
+    def _following(self, i: int) -> str | None:
+        return self.items[i + 1].text if i + 1 < len(self.items) and self.items[i + 1].kind == "text" else None
+
+    def _step(self, i: int) -> int:
+        item = self.items[i]
+        if item.kind == "url":
+            self._attach_id(item.arxiv_id)
+            return i + 1
+        if item.kind == "title":
+            self._start(item)
+            return i + 1
+        text = item.text
+        following = self._following(i)
+        if (
+            _AUTHORS.match(text)
+            or text.startswith(SEPARATOR)
+            or following is not None
+            and following.startswith(SEPARATOR)
+        ):
+            return self._read_meta(i)
+        if PUBLISHED_LINE.match(text) and self.current is not None and self.current.abstract:
+            self._read_date(text)
+            return i + 1
+        upvotes = _UPVOTES.match(text)
+        if upvotes and self.current is not None and (self.current.abstract or self.current.closed):
+            self.current.upvotes = int(upvotes["a"] or upvotes["b"] or upvotes["c"])
+            return i + 1
+        if self.current is not None and not self.current.closed and (self.explicit or not self.current.abstract):
+            self.current.abstract = f"{self.current.abstract} {text}".strip()
+            return i + 1
+        if self.explicit:
+            return i + 1  # text between entries on a page whose titles are marked: chrome
+        if len(text) > LONGEST_TITLE:
+            self.warnings.append(f"line {item.line}: a {len(text)}-character line where a title was expected")
+        self._start(item)
+        return i + 1
+
+    def _start(self, item: Item) -> None:
+        self.current = _Draft(title=item.text, line=item.line, arxiv_id=item.arxiv_id or self.pending_id)
+        self.pending_id = None
+        self.drafts.append(self.current)
+
+    def _attach_id(self, arxiv_id: str | None) -> None:
+        if self.current is not None and self.current.arxiv_id is None and not self.current.closed:
+            self.current.arxiv_id = arxiv_id
+        else:
+            self.pending_id = arxiv_id
+
+    def _read_date(self, text: str) -> None:
+        match = PUBLISHED_LINE.match(_date_text(text))
+        if match and self.current is not None:
+            self.current.published = parse_partial(match)
+            if match["upvotes"]:
+                self.current.upvotes = int(match["upvotes"])
+
+    def _read_meta(self, i: int) -> int:
+        """`• N authors` or an organisation, `·`, and the date line; returns the next index."""
+        item = self.items[i]
+        current = self.current
+        if current is None:
+            self.warnings.append(f"line {item.line}: metadata before any title: {item.text[:60]!r}")
+        else:
+            current.closed = True
+        text = item.text
+        if not text.startswith(SEPARATOR):
+            authors = _AUTHORS.match(text)
+            if current is not None:
+                if authors:
+                    current.n_authors = int(authors["n"])
+                else:
+                    current.organization = clean_organization(text)
+            i += 1
+            following = self._following(i - 1)
+            if following is None or not following.startswith(SEPARATOR):
+                return i
+            text = self.items[i].text
+        rest = _date_text(text)
+        i += 1
+        if not rest and self._following(i - 1) is not None and PUBLISHED_LINE.match(self.items[i].text):
+            rest = self.items[i].text
+            i += 1
+        if rest:
+            self._read_date(rest)
+        return i
+
+
+def assemble(
+    items: list[Item],
+    *,
+    header: PartialDate | None,
+    explicit_titles: bool = False,
+    front_matter: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
+) -> Page:
+    """Entries from items. In a page whose entries carry metadata, a last entry without it was cut off."""
+    assembler = _Assembler(items, explicit_titles)
+    drafts = assembler.run()
+    with_meta = sum(d.closed for d in drafts)
+    cut_last = bool(drafts) and not drafts[-1].closed and with_meta >= max(2, len(drafts) // 2)
+    entries = [d.freeze(truncated=cut_last and n == len(drafts) - 1) for n, d in enumerate(drafts)]
+    return Page(header, tuple(entries), tuple((warnings or []) + assembler.warnings), dict(front_matter or {}))
