@@ -29,9 +29,13 @@ class RunSummary:
     snapshots_total: int
     papers_total: int
     digest_dates: int
+    rejected_total: int
     embeddings_computed: int
     n_topics: int = 0
+    n_subtopics: int = 0
     outlier_share: float = 0.0
+    metrics: dict[str, Any] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
     report: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -65,25 +69,17 @@ def embed_task(settings: Settings, progress: bool) -> int:
         )
 
 
-@task(name="fit topics and prevalence", cache_policy=NO_CACHE)
-def fit_task(settings: Settings, run_id: int, model_id: str) -> Analysis:
+@task(name="fit topics, prevalence and trends", cache_policy=NO_CACHE)
+def fit_task(settings: Settings, run_id: int, model_id: str, force: bool) -> Analysis:
     with open_store(settings.store.path) as store:
-        result = analyse(store, settings, model_id)
-        store.save_results(run_id, result.corpus_hash, result.topics, result.assignments, result.prevalence)
+        result = analyse(store, settings, model_id, force=force)
+        store.save_results(run_id, result)
     return result
 
 
 @task(name="render report", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def render_task(settings: Settings, run: dict[str, Any], result: Analysis) -> str:
-    path = render_report(
-        settings.report.folder,
-        run,
-        result.topics,
-        result.prevalence,
-        result.papers,
-        top=settings.report.top_topics,
-    )
-    return str(path)
+    return str(render_report(settings.report.folder, run, result, top=settings.report.top_topics))
 
 
 def _timed(seconds: dict[str, float], step: str, fn: Any, *args: Any) -> Any:
@@ -96,7 +92,10 @@ def _timed(seconds: dict[str, float], step: str, fn: Any, *args: Any) -> Any:
 
 @flow(name="papertrends-update", log_prints=False)
 def update_flow(
-    config: str | None = None, overrides: dict[str, dict[str, Any]] | None = None, progress: bool = True
+    config: str | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    progress: bool = True,
+    refit: bool = False,
 ) -> dict[str, Any]:
     """One incremental run: only new snapshots are parsed and only new texts embedded."""
     logger = get_run_logger()
@@ -120,13 +119,17 @@ def update_flow(
         counts["snapshots"],
         counts["papers"],
         counts["digest_dates"],
+        counts["rejected_files"],
         embedded,
         seconds=seconds,
     )
     try:
-        result = _timed(seconds, "fit", fit_task, settings, run_id, model_id)
+        result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
-        dates = result.prevalence["digest_date"]
+        summary.n_subtopics = int((result.topics["level"] == "subtopic").sum())
+        summary.metrics = result.metrics
+        summary.statuses = result.trends["status"].value_counts().to_dict()
+        dates = result.prevalence.loc[result.prevalence["window"] == "day", "window_start"]
         run_info = {
             "run_id": run_id,
             "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -21,7 +21,8 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, sa
     overrides = {"snapshots": {"folder": SAMPLES}, "store": {"path": db}, "report": {"folder": tmp / "reports"}}
     first = update_flow(overrides=overrides, progress=False)
     second = update_flow(overrides=overrides, progress=False)
-    return {"tmp": tmp, "db": db, "first": first, "second": second, "preloaded": preloaded}
+    forced = update_flow(overrides=overrides, progress=False, refit=True)
+    return {"tmp": tmp, "db": db, "first": first, "second": second, "forced": forced, "preloaded": preloaded}
 
 
 def test_first_run_ingests_everything_and_embeds_nothing_cached(two_runs: dict) -> None:
@@ -41,26 +42,65 @@ def test_second_run_has_nothing_new(two_runs: dict) -> None:
 
 
 def test_same_inputs_and_seed_give_the_same_topics(two_runs: dict) -> None:
+    assert two_runs["second"]["metrics"]["reused_run"] == 1  # nothing changed: the first run's fit is reused
+    assert two_runs["forced"]["metrics"]["id_retention"] == {"by_topic": 1.0, "by_paper": 1.0}
     with open_store(two_runs["db"]) as store:
         a = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 1 ORDER BY 1").df()
         b = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 2 ORDER BY 1").df()
+        c = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 3 ORDER BY 1").df()
         runs = store.runs()
-    assert len(a) == 360 and a.equals(b)
-    assert runs["status"].tolist() == ["completed", "completed"]
+    assert len(a) == 360 and a.equals(b) and a.equals(c)  # c: refitted from scratch, the same seed
+    assert runs["status"].tolist() == ["completed", "completed", "completed"]
     assert runs["corpus_hash"].nunique() == 1
 
 
 def test_prevalence_is_stored_and_exported(two_runs: dict) -> None:
     csv = pd.read_csv(two_runs["tmp"] / "reports" / "data" / "prevalence.csv")
-    assert set(csv.columns) >= {"digest_date", "topic_id", "n", "total", "share"}
-    assert csv["digest_date"].nunique() == 5
-    sums = csv.groupby("digest_date")["share"].sum()
+    assert list(csv.columns) == [
+        "window_start",
+        "window",
+        "topic_id",
+        "n",
+        "total",
+        "share",
+        "lo",
+        "hi",
+        "upvote_share",
+    ]
+    assert set(csv["window"]) == {"day", "week", "month", "published-month"}
+    daily = csv[csv["window"] == "day"]
+    assert daily["window_start"].nunique() == 5
+    sums = daily.groupby("window_start")["share"].sum()
     assert ((sums - 1).abs() < 1e-9).all()
-    totals = csv.groupby("digest_date")["total"].first()
+    totals = daily.groupby("window_start")["total"].first()
     assert sorted(totals.tolist()) == sorted([41, 24, 172, 74, 70])
+    assert ((daily["lo"] <= daily["share"]) & (daily["share"] <= daily["hi"])).all()
     with open_store(two_runs["db"]) as store:
-        stored = store.db.execute("SELECT count(*), sum(n) FROM prevalence WHERE run_id = 2").fetchone()
-    assert stored == (len(csv), 381)
+        stored = store.db.execute(
+            "SELECT count(*), sum(n) FROM prevalence WHERE run_id = 2 AND \"window\" = 'day'"
+        ).fetchone()
+    assert stored == (len(daily), 381)
+
+
+def test_topics_and_trends_exports(two_runs: dict) -> None:
+    data = two_runs["tmp"] / "reports" / "data"
+    topics = pd.read_csv(data / "topics.csv")
+    trends = pd.read_csv(data / "trends.csv")
+    assert list(topics.columns)[:8] == [
+        "topic_id",
+        "label",
+        "top_terms",
+        "size",
+        "parent_id",
+        "status",
+        "first_seen",
+        "last_seen",
+    ]
+    assert list(trends.columns) == ["topic_id", "label", "status", "effect", "p_value", "q_value", "window"]
+    top = topics[topics["level"] == "topic"]
+    assert set(trends["topic_id"]) == set(top["topic_id"])
+    assert set(trends["status"]) <= {"emerging", "rising", "steady", "fading", "gone"}
+    assert ((trends["q_value"] >= trends["p_value"] - 1e-12) & (trends["q_value"] <= 1)).all()
 
 
 def test_report_is_offline_and_shows_topics(two_runs: dict) -> None:
@@ -70,6 +110,6 @@ def test_report_is_offline_and_shows_topics(two_runs: dict) -> None:
     assert len(scripts) == 1 and f'src="assets/{scripts[0].name}"' in html
     assert "cdn" not in html.lower().replace("cdn-", "") and "https://cdn" not in html
     topics = pd.read_csv(reports / "data" / "topics.csv")
-    for label in topics.loc[topics["topic_id"] >= 0, "label"]:
+    for label in topics.loc[topics["level"] == "topic", "label"]:
         assert label.replace("&", "&amp;") in html
     assert "fig-prevalence" in html and "fig-heatmap" in html

@@ -1,30 +1,43 @@
-"""Fit topics over every stored paper and measure each topic's share of each digest."""
+"""One run's analysis: fit (or reuse) topics, give them their registry ids, measure prevalence and trends."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from papertrends.config import Settings
-from papertrends.prevalence import prevalence
+from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
+from papertrends.registry import Known, align, retention
 from papertrends.store import Store, embedding_text
 from papertrends.topics import OUTLIER, TopicModel
+from papertrends.trends import trend_table
+
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Analysis:
     corpus_hash: str
     papers: pd.DataFrame  # paper_id, title, abstract, text_hash, published, arxiv_id
-    topics: pd.DataFrame
-    assignments: pd.DataFrame
-    prevalence: pd.DataFrame
+    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, status...
+    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id
+    prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
+    trends: pd.DataFrame  # topic_id, status, effect, p_value, q_value, window, first_seen, last_seen, n
+    events: pd.DataFrame  # kind, topic_id, previous_ids, detail
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def top(self) -> pd.DataFrame:
+        return self.topics[self.topics["level"] == "topic"]
 
     @property
     def n_topics(self) -> int:
-        return int((self.topics["topic_id"] != OUTLIER).sum())
+        return int(len(self.top))
 
     @property
     def outlier_share(self) -> float:
@@ -39,20 +52,141 @@ def corpus_hash(text_hashes: list[str], fit_hash: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def fit_topics(papers: pd.DataFrame, embeddings: np.ndarray, settings: Settings) -> TopicModel:
-    docs = [embedding_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
-    return TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist())
+def documents(papers: pd.DataFrame) -> list[str]:
+    return [embedding_text(t, a) for t, a in zip(papers["title"], papers["abstract"], strict=True)]
 
 
-def analyse(store: Store, settings: Settings, model_id: str) -> Analysis:
-    """Fit over the whole corpus, then compute prevalence per digest date."""
+def _known(topics: pd.DataFrame, assignments: pd.DataFrame, level: str) -> list[Known]:
+    column = "topic_id" if level == "topic" else "subtopic_id"
+    members = assignments.groupby(column)["paper_id"].agg(frozenset).to_dict()
+    rows = topics[topics["level"] == level]
+    return [
+        Known(int(r.topic_id), r.label, members.get(r.topic_id, frozenset()), r.centroid) for r in rows.itertuples()
+    ]
+
+
+def _with_registry_ids(
+    model: TopicModel, previous: tuple[pd.DataFrame, pd.DataFrame] | None, next_id: int, settings: Settings
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], int]:
+    """Give the fitted topics (both levels) their registry ids; returns topics, assignments, events, next id."""
+    local = model.local_table()
+    ids = np.array(model.paper_ids_)
+    t = settings.topics
+    mapping: dict[str, dict[int, int]] = {}
+    events: list[dict] = []
+    labels: dict[str, dict[int, str]] = {}
+    for level, data in (("topic", model.topics_), ("subtopic", model.subtopics_)):
+        rows = local[local["level"] == level]
+        members = {int(k): frozenset(ids[data.labels == k]) for k in rows["local_id"]}
+        cents = {int(k): data.centroids[int(k)] for k in rows["local_id"]}
+        terms = {int(r.local_id): [w for w, _ in r.top_terms] for r in rows.itertuples()}
+        known = _known(*previous, level) if previous is not None else []
+        result = align(
+            members,
+            cents,
+            dict(zip(rows["local_id"], rows["label"], strict=True)),
+            terms,
+            known,
+            next_id=next_id,
+            min_overlap=t.match_overlap,
+            min_similarity=t.match_similarity,
+        )
+        next_id = max([next_id, *[i + 1 for i in result.ids.values()]])
+        mapping[level], labels[level] = result.ids, result.labels
+        events += [{**e, "level": level} for e in result.events]
+    out = local.copy()
+    out["topic_id"] = [mapping[lv][lid] for lv, lid in zip(out["level"], out["local_id"], strict=True)]
+    out["label"] = [
+        t.labels.get(tid, labels[lv][lid])
+        for lv, lid, tid in zip(out["level"], out["local_id"], out["topic_id"], strict=True)
+    ]
+    out["parent_id"] = [
+        mapping["topic"][int(p)] if lv == "subtopic" and p is not None and not pd.isna(p) else None
+        for lv, p in zip(out["level"], out["parent_local"], strict=True)
+    ]
+    out["centroid"] = [
+        (model.topics_ if lv == "topic" else model.subtopics_).centroids[lid]
+        for lv, lid in zip(out["level"], out["local_id"], strict=True)
+    ]
+    top = mapping["topic"]
+    sub = mapping["subtopic"]
+    assignments = pd.DataFrame(
+        {
+            "paper_id": model.paper_ids_,
+            "topic_id": [top.get(int(k), OUTLIER) for k in model.topics_.labels],
+            "subtopic_id": pd.array([sub.get(int(k)) for k in model.subtopics_.labels], dtype="Int64"),
+        }
+    )
+    return out.drop(columns=["local_id", "parent_local"]), assignments, events, next_id
+
+
+def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool = False) -> dict[str, Any]:
+    """Fit over every stored paper, or reuse the last completed run's topics when nothing that matters changed."""
     papers, embeddings = store.corpus(model_id)
-    model = fit_topics(papers, embeddings, settings)
-    assignments = model.assignments()
+    chash = corpus_hash(papers["text_hash"].tolist(), settings.fit_hash())
+    last = store.last_completed_run()
+    previous = store.load_topics(last["run_id"]) if last else None
+    if last and previous is not None and last["corpus_hash"] == chash and not force:
+        topics, assignments = previous
+        labels = settings.topics.labels
+        topics = topics.assign(
+            label=[labels.get(i, lab) for i, lab in zip(topics["topic_id"], topics["label"], strict=True)]
+        )
+        return {
+            "papers": papers,
+            "corpus_hash": chash,
+            "topics": topics,
+            "assignments": assignments,
+            "events": [],
+            "metrics": {**(last.get("metrics") or {}), "reused_run": int(last["run_id"])},
+        }
+    docs = documents(papers)
+    model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist())
+    topics, assignments, events, _ = _with_registry_ids(model, previous, store.next_topic_id(), settings)
+    metrics: dict[str, Any] = {
+        "outliers_before": round(model.outliers_before_, 4),
+        "outliers_after": round(model.outlier_share_, 4),
+        "subtopics": int((topics["level"] == "subtopic").sum()),
+    }
+    if previous is not None:
+        old = dict(zip(previous[1]["paper_id"], previous[1]["topic_id"], strict=True))
+        now = dict(zip(assignments["paper_id"], assignments["topic_id"], strict=True))
+        kept = set(topics.loc[topics["level"] == "topic", "topic_id"]) & set(old.values())
+        metrics["id_retention"] = retention(old, now, kept)
+    if settings.topics.evaluate:
+        from papertrends.quality import evaluate
+
+        before = evaluate({k: [w for w, _ in v] for k, v in model.raw_terms_.items()}, docs)
+        after = evaluate(
+            {int(r.topic_id): [w for w, _ in r.top_terms] for r in topics[topics["level"] == "topic"].itertuples()},
+            docs,
+        )
+        metrics["quality"] = {"bertopic_clusters": before, "topics": after}
+    return {
+        "papers": papers,
+        "corpus_hash": chash,
+        "topics": topics,
+        "assignments": assignments,
+        "events": events,
+        "metrics": metrics,
+    }
+
+
+def analyse(store: Store, settings: Settings, model_id: str, *, force: bool = False) -> Analysis:
+    fitted = fit_or_reuse(store, settings, model_id, force=force)
+    sightings = store.sightings()
+    assignments = fitted["assignments"]
+    shares = pd.concat(
+        [prevalence(assignments, sightings, w) for w in WINDOWS]
+        + [prevalence_by_published(assignments, fitted["papers"])],
+        ignore_index=True,
+    )
+    trends = trend_table(shares[shares["window"] == "day"], settings.trends)
+    topics = fitted["topics"].drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted["topics"]])
+    topics = topics.merge(trends[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
+    labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
+    trends = trends.assign(label=trends["topic_id"].map(labels))
+    events = pd.DataFrame(fitted["events"], columns=["kind", "level", "topic_id", "previous_ids", "detail"])
     return Analysis(
-        corpus_hash=corpus_hash(papers["text_hash"].tolist(), settings.fit_hash()),
-        papers=papers,
-        topics=model.topic_table_,
-        assignments=assignments,
-        prevalence=prevalence(assignments, store.sightings()),
+        fitted["corpus_hash"], fitted["papers"], topics, assignments, shares, trends, events, fitted["metrics"]
     )

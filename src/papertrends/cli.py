@@ -88,7 +88,8 @@ def format_summary(s: dict[str, Any]) -> str:
         "",
         f"papertrends run {s['run_id']}: {s['status']}",
         f"  snapshots   {i['new_snapshots']} new, {s['snapshots_total']} total"
-        f" ({i['unchanged']} unchanged, {i['rejected_files']} rejected; {s['digest_dates']} digest dates)",
+        f" ({i['unchanged']} unchanged, {i['rejected_files']} rejected now, {s['rejected_total']} in all;"
+        f" {s['digest_dates']} digest dates)",
         f"  entries     {i['entries_read']} read = {i['entries_stored']} stored + {i['entries_rejected']} rejected"
         + ("" if i["entries_read"] == i["entries_stored"] + i["entries_rejected"] else "  (DOES NOT ADD UP)"),
         f"  papers      {i['new_papers']} new, {i['updated_papers']} updated, {s['papers_total']} total",

@@ -72,6 +72,22 @@ class TopicsConfig(_Section):
     representative_docs: int = Field(5, ge=1)
     reduce_frequent_words: bool = True
     bm25_weighting: bool = False
+    top_level_topics: int = Field(30, ge=1, description="BERTopic's clusters are grouped into this many topics")
+    outlier_strategy: Literal["embeddings", "none"] = "embeddings"
+    outlier_threshold: float = Field(0.3, ge=-1, le=1, description="least cosine similarity to join a topic")
+    match_overlap: float = Field(0.3, ge=0, le=1, description="least Jaccard overlap of papers to keep an id")
+    match_similarity: float = Field(0.9, ge=0, le=1, description="or least centroid similarity to keep an id")
+    labels: dict[int, str] = Field(default_factory=dict, description="topic id -> label chosen by the user")
+    evaluate: bool = Field(True, description="compute NPMI coherence and topic diversity for each run")
+
+
+class TrendsConfig(_Section):
+    window: Literal["day", "week", "month"] = "week"
+    window_days: int = Field(365, ge=7, description="the trend test looks at this many trailing days")
+    alpha: float = Field(0.05, gt=0, lt=1, description="false discovery rate (Benjamini-Hochberg)")
+    emerging_days: int = Field(60, ge=1, description="a topic first seen this recently can be emerging")
+    gone_days: int = Field(45, ge=1, description="a topic unseen for this long is gone")
+    min_papers: int = Field(5, ge=1, description="fewer papers than this: steady, whatever the test says")
 
 
 class ReportConfig(_Section):
@@ -93,6 +109,7 @@ class Settings(_Section):
     hdbscan: HdbscanConfig = HdbscanConfig()
     vectorizer: VectorizerConfig = VectorizerConfig()
     topics: TopicsConfig = TopicsConfig()
+    trends: TrendsConfig = TrendsConfig()
     report: ReportConfig = ReportConfig()
     schedule: ScheduleConfig = ScheduleConfig()
 
@@ -106,6 +123,7 @@ class Settings(_Section):
     def fit_hash(self) -> str:
         """What changes the topics: the model, UMAP, HDBSCAN, vectorizer and topic settings."""
         parts = {k: self.model_dump(mode="json")[k] for k in ("embedding", "umap", "hdbscan", "vectorizer", "topics")}
+        parts["topics"] = {k: v for k, v in parts["topics"].items() if k != "labels"}  # labels change no fit
         parts["embedding"] = {
             "model": parts["embedding"]["model"],
             "max_seq_length": parts["embedding"]["max_seq_length"],

@@ -42,14 +42,24 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
     config_hash VARCHAR, corpus_hash VARCHAR, model_id VARCHAR, summary JSON);
 CREATE TABLE IF NOT EXISTS topics (
-    run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL, label VARCHAR NOT NULL, size INTEGER NOT NULL,
-    top_terms JSON NOT NULL, representative JSON NOT NULL, PRIMARY KEY (run_id, topic_id));
+    run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL,  -- registry id: the same topic keeps it across runs
+    level VARCHAR NOT NULL, parent_id INTEGER, label VARCHAR NOT NULL, size INTEGER NOT NULL,
+    top_terms JSON NOT NULL, representative JSON NOT NULL, status VARCHAR, first_seen DATE, last_seen DATE,
+    centroid BLOB, PRIMARY KEY (run_id, topic_id));
 CREATE TABLE IF NOT EXISTS assignments (
-    run_id INTEGER NOT NULL, paper_id VARCHAR NOT NULL, topic_id INTEGER NOT NULL, x DOUBLE, y DOUBLE,
-    PRIMARY KEY (run_id, paper_id));
+    run_id INTEGER NOT NULL, paper_id VARCHAR NOT NULL, topic_id INTEGER NOT NULL, subtopic_id INTEGER,
+    x DOUBLE, y DOUBLE, PRIMARY KEY (run_id, paper_id));
 CREATE TABLE IF NOT EXISTS prevalence (
-    run_id INTEGER NOT NULL, digest_date DATE NOT NULL, topic_id INTEGER NOT NULL, n INTEGER NOT NULL,
-    total INTEGER NOT NULL, share DOUBLE NOT NULL, PRIMARY KEY (run_id, digest_date, topic_id));
+    run_id INTEGER NOT NULL, "window" VARCHAR NOT NULL, window_start DATE NOT NULL, topic_id INTEGER NOT NULL,
+    n INTEGER NOT NULL, total INTEGER NOT NULL, share DOUBLE NOT NULL, lo DOUBLE, hi DOUBLE, upvote_share DOUBLE,
+    PRIMARY KEY (run_id, "window", window_start, topic_id));
+CREATE TABLE IF NOT EXISTS trends (
+    run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL, label VARCHAR, status VARCHAR NOT NULL, effect DOUBLE,
+    p_value DOUBLE, q_value DOUBLE, "window" VARCHAR, first_seen DATE, last_seen DATE, n INTEGER,
+    PRIMARY KEY (run_id, topic_id));
+CREATE TABLE IF NOT EXISTS topic_events (
+    run_id INTEGER NOT NULL, kind VARCHAR NOT NULL, level VARCHAR NOT NULL, topic_id INTEGER,
+    previous_ids INTEGER[], detail VARCHAR);
 """
 
 # Columns added since a table was first created: a database from an earlier papertrends gains them on open.
@@ -57,6 +67,8 @@ MIGRATIONS = """
 ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
 ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS superseded BOOLEAN DEFAULT false;
 """
+# Per-run results are derived data: a table from an older layout is dropped and made anew (its runs are history).
+DERIVED = {"topics": "centroid", "assignments": "subtopic_id", "prevalence": "upvote_share"}
 
 _PAPER_COLUMNS = [
     "paper_id",
@@ -92,6 +104,15 @@ class Store:
             raise StoreError(
                 f"cannot open the database {path}: {e}. Is another papertrends run using it? Wait for it to end."
             ) from e
+        for table, newest_column in DERIVED.items():
+            columns = {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+                ).fetchall()
+            }
+            if columns and newest_column not in columns:
+                self.db.execute(f"DROP TABLE {table}")
         self.db.execute(SCHEMA)
         self.db.execute(MIGRATIONS)
 
@@ -108,16 +129,20 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
-    def _insert(self, table: str, frame: pd.DataFrame, *, replace: bool = False) -> None:
+    def _insert(self, table: str, frame: pd.DataFrame, *, on_conflict: str = "ignore") -> None:
+        """Insert a frame's columns; on a key already there: "ignore", "replace", or "fail" (plain INSERT)."""
         if frame.empty:
             return
-        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        verb = {"ignore": "INSERT OR IGNORE", "replace": "INSERT OR REPLACE", "fail": "INSERT"}[on_conflict]
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
         self.db.register("_frame", frame)
         try:
-            cols = ", ".join(frame.columns)
             self.db.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _frame")
         finally:
-            self.db.unregister("_frame")
+            try:
+                self.db.unregister("_frame")
+            except duckdb.Error:
+                pass  # inside a failed transaction; the rollback that follows drops it, and the first error stands
 
     # -- ingest ---------------------------------------------------------------------------------------------
     def seen_hashes(self) -> set[str]:
@@ -204,7 +229,7 @@ class Store:
                     [snaps["source"].tolist()],
                 )
             self._insert("snapshots", snaps)
-            self._insert("papers", papers, replace=True)
+            self._insert("papers", papers, on_conflict="replace")
             self._insert("sightings", sightings)
             self._insert("rejections", rejects)
 
@@ -308,28 +333,56 @@ class Store:
             )
         return run_id
 
-    def save_results(
-        self,
-        run_id: int,
-        corpus_hash: str,
-        topics: pd.DataFrame,
-        assignments: pd.DataFrame,
-        prevalence: pd.DataFrame,
-    ) -> None:
-        """A run's topics, assignments and prevalence, in one transaction."""
-        topics = topics.assign(
-            top_terms=topics["top_terms"].map(json.dumps),
-            representative=topics["representative"].map(json.dumps),
+    def save_results(self, run_id: int, analysis: Any) -> None:
+        """A run's topics, assignments, prevalence, trends and topic events, in one transaction."""
+        topics = analysis.topics.assign(
+            top_terms=analysis.topics["top_terms"].map(json.dumps),
+            representative=analysis.topics["representative"].map(json.dumps),
+            centroid=analysis.topics["centroid"].map(lambda c: np.asarray(c, dtype=np.float32).tobytes()),
         )
+        frames = {
+            "topics": topics,
+            "assignments": analysis.assignments,
+            "prevalence": analysis.prevalence,
+            "trends": analysis.trends,
+            "topic_events": analysis.events,
+        }
         with self.transaction():
-            for table, frame in (
-                ("topics", topics),
-                ("assignments", assignments),
-                ("prevalence", prevalence),
-            ):
+            for table, frame in frames.items():
                 self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
-                self._insert(table, frame.assign(run_id=run_id))
-            self.db.execute("UPDATE runs SET corpus_hash = ? WHERE run_id = ?", [corpus_hash, run_id])
+                self._insert(table, frame.assign(run_id=run_id), on_conflict="fail")
+            self.db.execute("UPDATE runs SET corpus_hash = ? WHERE run_id = ?", [analysis.corpus_hash, run_id])
+
+    def last_completed_run(self) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT run_id, corpus_hash, config_hash, summary FROM runs WHERE status = 'completed' "
+            "ORDER BY run_id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        summary = json.loads(row[3]) if row[3] else {}
+        return {"run_id": row[0], "corpus_hash": row[1], "config_hash": row[2], "metrics": summary.get("metrics")}
+
+    def load_topics(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A run's topics (top_terms and representative as lists, centroid as an array) and assignments."""
+        topics = self.db.execute(
+            """SELECT topic_id, level, parent_id, label, size, top_terms, representative, status, first_seen,
+                      last_seen, centroid FROM topics WHERE run_id = ? ORDER BY level, topic_id""",
+            [run_id],
+        ).df()
+        topics["top_terms"] = topics["top_terms"].map(lambda s: [tuple(x) for x in json.loads(s)])
+        topics["representative"] = topics["representative"].map(json.loads)
+        topics["centroid"] = topics["centroid"].map(lambda b: np.frombuffer(bytes(b), dtype=np.float32))
+        topics["parent_id"] = topics["parent_id"].astype("object").where(topics["parent_id"].notna(), None)
+        assignments = self.db.execute(
+            "SELECT paper_id, topic_id, subtopic_id FROM assignments WHERE run_id = ? ORDER BY paper_id", [run_id]
+        ).df()
+        return topics, assignments
+
+    def next_topic_id(self) -> int:
+        """Registry ids are never reused: the next is one past the largest ever given."""
+        row = self.db.execute("SELECT coalesce(max(topic_id), -1) + 1 FROM topics").fetchone()
+        return int(row[0]) if row else 0
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.db.execute(

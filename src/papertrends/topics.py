@@ -1,9 +1,15 @@
-"""The topic model: BERTopic built explicitly from the config (UMAP, HDBSCAN, CountVectorizer, c-TF-IDF), seeded."""
+"""The topic model: BERTopic built explicitly from the config (UMAP, HDBSCAN, CountVectorizer, c-TF-IDF), seeded.
+
+On top of BERTopic's clusters ("subtopics"): outliers are reassigned to the nearest topic by embedding when close
+enough, and subtopics are grouped into readable top-level topics by their centroids; both levels get c-TF-IDF
+terms computed the way BERTopic does (one document per topic, ClassTfidfTransformer).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,12 +24,10 @@ OUTLIER = -1
 def build_bertopic(settings: Settings, n_docs: int):  # noqa: ANN201 - bertopic is imported only here
     """A BERTopic whose every component comes from the config; nothing is left to library defaults."""
     from bertopic import BERTopic
-    from bertopic.vectorizers import ClassTfidfTransformer
     from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
-    u, h, v, t = settings.umap, settings.hdbscan, settings.vectorizer, settings.topics
+    u, h, t = settings.umap, settings.hdbscan, settings.topics
     umap_model = UMAP(
         n_neighbors=min(u.n_neighbors, max(2, n_docs - 1)),
         n_components=u.n_components,
@@ -40,18 +44,30 @@ def build_bertopic(settings: Settings, n_docs: int):  # noqa: ANN201 - bertopic 
         prediction_data=False,
         core_dist_n_jobs=1,
     )
-    vectorizer_model = CountVectorizer(stop_words=v.stop_words, ngram_range=tuple(v.ngram_range), min_df=v.min_df)
-    ctfidf_model = ClassTfidfTransformer(reduce_frequent_words=t.reduce_frequent_words, bm25_weighting=t.bm25_weighting)
     return BERTopic(
         embedding_model=None,
         umap_model=umap_model,
         hdbscan_model=hdbscan_model,
-        vectorizer_model=vectorizer_model,
-        ctfidf_model=ctfidf_model,
+        vectorizer_model=build_vectorizer(settings),
+        ctfidf_model=build_ctfidf(settings),
         top_n_words=t.top_n_words,
         calculate_probabilities=False,
         verbose=False,
     )
+
+
+def build_vectorizer(settings: Settings):  # noqa: ANN201
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    v = settings.vectorizer
+    return CountVectorizer(stop_words=v.stop_words, ngram_range=tuple(v.ngram_range), min_df=v.min_df)
+
+
+def build_ctfidf(settings: Settings):  # noqa: ANN201
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    t = settings.topics
+    return ClassTfidfTransformer(reduce_frequent_words=t.reduce_frequent_words, bm25_weighting=t.bm25_weighting)
 
 
 def make_label(terms: Sequence[str], n: int = 3) -> str:
@@ -70,8 +86,85 @@ def make_label(terms: Sequence[str], n: int = 3) -> str:
     return ", ".join(chosen) if chosen else "(no terms)"
 
 
+def topic_terms(docs: Sequence[str], labels: np.ndarray, settings: Settings) -> dict[int, list[tuple[str, float]]]:
+    """c-TF-IDF top terms per label (outliers excluded), as BERTopic computes them."""
+    ids = sorted(int(t) for t in set(labels.tolist()) if t != OUTLIER)
+    if not ids:
+        return {}
+    joined = [" ".join(docs[i] for i in np.flatnonzero(labels == t)) for t in ids]
+    vectorizer = build_vectorizer(settings)
+    try:
+        counts = vectorizer.fit_transform(joined)
+    except ValueError:  # every word a stop word
+        return {t: [] for t in ids}
+    weights = build_ctfidf(settings).fit_transform(counts).toarray()
+    words = vectorizer.get_feature_names_out()
+    top = settings.topics.top_n_words
+    out = {}
+    for row, t in enumerate(ids):
+        order = np.argsort(-weights[row], kind="stable")[:top]
+        out[t] = [(str(words[j]), round(float(weights[row, j]), 6)) for j in order if weights[row, j] > 0]
+    return out
+
+
+def centroids(embeddings: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
+    """Unit-length mean embedding per label (outliers excluded)."""
+    out = {}
+    for t in sorted(set(labels.tolist()) - {OUTLIER}):
+        c = embeddings[labels == t].mean(axis=0)
+        out[int(t)] = c / (np.linalg.norm(c) or 1.0)
+    return out
+
+
+def reassign_outliers(embeddings: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Each outlier joins the topic whose centroid is most similar, if the cosine similarity reaches `threshold`."""
+    cents = centroids(embeddings, labels)
+    out = labels.copy()
+    outliers = np.flatnonzero(labels == OUTLIER)
+    if not cents or not len(outliers):
+        return out
+    ids = np.array(list(cents))
+    sims = embeddings[outliers] @ np.stack(list(cents.values())).T
+    best = sims.argmax(axis=1)
+    close = sims[np.arange(len(outliers)), best] >= threshold
+    out[outliers[close]] = ids[best[close]]
+    return out
+
+
+def group_topics(cents: dict[int, np.ndarray], sizes: dict[int, int], target: int) -> dict[int, int]:
+    """Subtopic -> top-level group, by average-linkage clustering of centroids into `target` groups.
+
+    Groups are numbered by size, largest first, so the numbering does not depend on the clustering's order.
+    """
+    ids = sorted(cents)
+    if len(ids) <= target:
+        return {t: t for t in ids}
+    from sklearn.cluster import AgglomerativeClustering
+
+    matrix = np.stack([cents[t] for t in ids])
+    raw = AgglomerativeClustering(n_clusters=target, metric="cosine", linkage="average").fit_predict(matrix)
+    members: dict[int, list[int]] = {}
+    for t, g in zip(ids, raw, strict=True):
+        members.setdefault(int(g), []).append(t)
+    ordered = sorted(members.values(), key=lambda ts: (-sum(sizes[t] for t in ts), min(ts)))
+    return {t: rank for rank, ts in enumerate(ordered) for t in ts}
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One level of topics: a label per document and, per topic, its terms and centroid."""
+
+    labels: np.ndarray
+    terms: dict[int, list[tuple[str, float]]]
+    centroids: dict[int, np.ndarray]
+
+
 class TopicModel:
-    """Estimator contract: __init__ stores settings, fit returns self, learned state ends in `_`."""
+    """Estimator contract: __init__ stores settings, fit returns self, learned state ends in `_`.
+
+    After fit: `subtopics_` (BERTopic's clusters, outliers reassigned), `topics_` (top-level groups of them),
+    `outliers_before_` (the share BERTopic left as outliers), `parent_of_` (subtopic -> topic).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -85,38 +178,62 @@ class TopicModel:
                 f"{len(docs)} papers are too few to find topics with min_cluster_size="
                 f"{self.settings.hdbscan.min_cluster_size}: add snapshots or lower [hdbscan] min_cluster_size"
             )
+        t = self.settings.topics
         model = build_bertopic(self.settings, len(docs))
-        topics, _ = model.fit_transform(list(docs), embeddings)
+        raw, _ = model.fit_transform(list(docs), embeddings)
+        raw = np.asarray(raw, dtype=int)
+        self.outliers_before_ = float(np.mean(raw == OUTLIER))
+        self.raw_terms_ = {int(k): v for k, v in topic_terms(docs, raw, self.settings).items()}
+        fine = reassign_outliers(embeddings, raw, t.outlier_threshold) if t.outlier_strategy == "embeddings" else raw
+        fine_cents = centroids(embeddings, fine)
+        sizes = {k: int(np.sum(fine == k)) for k in fine_cents}
+        self.parent_of_ = group_topics(fine_cents, sizes, t.top_level_topics)
+        top = np.array([self.parent_of_.get(int(k), OUTLIER) for k in fine], dtype=int)
+        self.subtopics_ = Level(fine, topic_terms(docs, fine, self.settings), fine_cents)
+        self.topics_ = Level(top, topic_terms(docs, top, self.settings), centroids(embeddings, top))
         self.model_ = model
-        self.topics_ = np.asarray(topics, dtype=int)
         self.paper_ids_ = list(paper_ids)
-        self.topic_table_ = self._topic_table(embeddings)
+        self.embeddings_ = embeddings
         return self
 
     @property
     def outlier_share_(self) -> float:
-        return float(np.mean(self.topics_ == OUTLIER)) if len(self.topics_) else 0.0
+        return float(np.mean(self.topics_.labels == OUTLIER)) if len(self.topics_.labels) else 0.0
 
-    def _topic_table(self, embeddings: np.ndarray) -> pd.DataFrame:
+    def representatives(self, labels: np.ndarray, cents: dict[int, np.ndarray], n: int) -> dict[int, list[str]]:
+        """The `n` papers closest to each topic's centroid."""
+        out = {}
+        for t, c in cents.items():
+            members = np.flatnonzero(labels == t)
+            closeness = self.embeddings_[members] @ c
+            order = members[np.lexsort((members, -closeness))][:n]
+            out[t] = [self.paper_ids_[i] for i in order]
+        return out
+
+    def local_table(self) -> pd.DataFrame:
+        """Both levels with local ids: level, local_id, parent_local, size, top_terms, representative, label.
+
+        Subtopics are listed only under topics that have two or more of them."""
+        n = self.settings.topics.representative_docs
+        children: dict[int, int] = {}
+        for parent in self.parent_of_.values():
+            children[parent] = children.get(parent, 0) + 1
         rows = []
-        n_rep = self.settings.topics.representative_docs
-        for topic_id in sorted(set(self.topics_.tolist())):
-            members = np.flatnonzero(self.topics_ == topic_id)
-            terms = [] if topic_id == OUTLIER else [(w, float(s)) for w, s in self.model_.get_topic(topic_id) if w]
-            centroid = embeddings[members].mean(axis=0)
-            centroid /= np.linalg.norm(centroid) or 1.0
-            closeness = embeddings[members] @ centroid
-            order = members[np.lexsort((members, -closeness))][:n_rep]
-            rows.append(
-                {
-                    "topic_id": int(topic_id),
-                    "label": "outliers" if topic_id == OUTLIER else make_label([w for w, _ in terms]),
-                    "size": int(len(members)),
-                    "top_terms": terms,
-                    "representative": [self.paper_ids_[i] for i in order],
-                }
-            )
+        for level, data in (("topic", self.topics_), ("subtopic", self.subtopics_)):
+            reps = self.representatives(data.labels, data.centroids, n)
+            for t in sorted(data.centroids):
+                if level == "subtopic" and children.get(self.parent_of_[t], 0) < 2:
+                    continue  # a topic with one subtopic is that subtopic: no second row for it
+                terms = data.terms.get(t, [])
+                rows.append(
+                    {
+                        "level": level,
+                        "local_id": t,
+                        "parent_local": self.parent_of_.get(t) if level == "subtopic" else None,
+                        "size": int(np.sum(data.labels == t)),
+                        "top_terms": terms,
+                        "representative": reps[t],
+                        "label": make_label([w for w, _ in terms]),
+                    }
+                )
         return pd.DataFrame(rows)
-
-    def assignments(self) -> pd.DataFrame:
-        return pd.DataFrame({"paper_id": self.paper_ids_, "topic_id": self.topics_})

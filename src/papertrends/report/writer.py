@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,14 @@ class ReportData:
     """Everything a report shows, already computed."""
 
     run: Mapping[str, Any]
-    topics: pd.DataFrame  # topic_id, label, size, top_terms [(term, weight)], representative [paper_id]
-    prevalence: pd.DataFrame  # digest_date, topic_id, n, total, share
+    topics: pd.DataFrame  # top-level: topic_id, label, size, top_terms [(term, weight)], representative, status
+    prevalence: pd.DataFrame  # per digest date: digest_date, topic_id, n, total, share, lo, hi
     papers: pd.DataFrame  # paper_id, title, arxiv_id (at least the representative ones)
+    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window
+    events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
+    outliers: Mapping[str, Any]
+    all_topics: pd.DataFrame  # both levels, for the export
+    all_prevalence: pd.DataFrame  # every window, for the export
 
 
 def figure_json(fig: go.Figure) -> Markup:
@@ -63,6 +67,7 @@ def _topic_cards(data: ReportData) -> list[dict[str, Any]]:
                 "topic_id": row.topic_id,
                 "label": row.label,
                 "size": row.size,
+                "status": getattr(row, "status", None),
                 "share": float(shares.get(row.topic_id, 0.0)),
                 "terms": [(t, w) for t, w in row.top_terms],
                 "papers": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row.representative],
@@ -82,16 +87,31 @@ def write_report(folder: Path, data: ReportData, figures: Mapping[str, go.Figure
             run=data.run,
             plotly_js=plotly_js,
             figures={name: figure_json(fig) for name, fig in figures.items()},
-            topics=[c for c in _topic_cards(data) if c["topic_id"] >= 0],
-            outliers=next((c for c in _topic_cards(data) if c["topic_id"] < 0), None),
+            topics=_topic_cards(data),
+            outliers=data.outliers,
+            trends=data.trends.to_dict("records"),
         )
     )
     index = folder / "index.html"
     atomic_write(index, page)
-    topics_csv = data.topics.assign(
-        top_terms=data.topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
-        representative=data.topics["representative"].map(json.dumps),
-    )
-    atomic_write(folder / "data" / "topics.csv", topics_csv.to_csv(index=False))
-    atomic_write(folder / "data" / "prevalence.csv", data.prevalence.to_csv(index=False))
+    for name, frame in exports(data).items():
+        atomic_write(folder / "data" / f"{name}.csv", frame.to_csv(index=False))
     return index
+
+
+TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status", "first_seen", "last_seen", "level"]
+PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
+TREND_COLUMNS = ["topic_id", "label", "status", "effect", "p_value", "q_value", "window"]
+
+
+def exports(data: ReportData) -> dict[str, pd.DataFrame]:
+    """topics.csv, prevalence.csv and trends.csv, with the columns the README documents."""
+    topics = data.all_topics.assign(
+        top_terms=data.all_topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
+        parent_id=data.all_topics["parent_id"].map(lambda p: "" if p is None or pd.isna(p) else int(p)),
+    )
+    return {
+        "topics": topics.reindex(columns=TOPIC_COLUMNS),
+        "prevalence": data.all_prevalence.reindex(columns=PREVALENCE_COLUMNS),
+        "trends": data.trends.reindex(columns=TREND_COLUMNS),
+    }

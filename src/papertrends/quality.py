@@ -1,0 +1,56 @@
+"""Topic quality: NPMI coherence (gensim's c_npmi) and topic diversity, on the top 10 words of each topic.
+
+Documents are tokenised the same way for every model compared: scikit-learn's English analyzer, unigrams. Topic
+terms that are n-grams are split into their words; each topic's first 10 distinct words are scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+TOP_WORDS = 10
+
+
+def tokenizer():  # noqa: ANN201
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(stop_words="english").build_analyzer()
+
+
+def top_words(terms: Iterable[str], vocabulary: set[str] | None = None, n: int = TOP_WORDS) -> list[str]:
+    words: list[str] = []
+    for term in terms:
+        for word in term.split():
+            if word not in words and (vocabulary is None or word in vocabulary):
+                words.append(word)
+    return words[:n]
+
+
+def diversity(topics: Sequence[Sequence[str]]) -> float:
+    """Share of unique words among all topics' top words (1 = no topic repeats another's words)."""
+    words = [w for t in topics for w in t[:TOP_WORDS]]
+    return len(set(words)) / len(words) if words else 0.0
+
+
+def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> float:
+    """Mean c_npmi over topics (gensim CoherenceModel, its default sliding window)."""
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    dictionary = Dictionary(texts)
+    usable = [list(t) for t in topics if len([w for w in t if w in dictionary.token2id]) >= 2]
+    usable = [[w for w in t if w in dictionary.token2id] for t in usable]
+    if not usable:
+        return float("nan")
+    model = CoherenceModel(
+        topics=usable, texts=texts, dictionary=dictionary, coherence="c_npmi", topn=TOP_WORDS, processes=1
+    )
+    return float(model.get_coherence())
+
+
+def evaluate(topic_terms: dict[int, list[str]], docs: Sequence[str]) -> dict[str, float]:
+    analyse = tokenizer()
+    texts = [analyse(d) for d in docs]
+    vocabulary = {w for t in texts for w in t}
+    topics = [top_words(terms, vocabulary) for _, terms in sorted(topic_terms.items()) if terms]
+    return {"npmi": round(npmi(topics, texts), 4), "diversity": round(diversity(topics), 4), "topics": len(topics)}
