@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,10 +139,10 @@ class Store:
         try:
             self.db.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM _frame")
         finally:
-            try:
+            # Inside a failed transaction this fails too; the rollback that follows drops the view, and the first
+            # error is the one that propagates.
+            with suppress(duckdb.Error):
                 self.db.unregister("_frame")
-            except duckdb.Error:
-                pass  # inside a failed transaction; the rollback that follows drops it, and the first error stands
 
     # -- ingest ---------------------------------------------------------------------------------------------
     def seen_hashes(self) -> set[str]:
