@@ -52,3 +52,36 @@ def preload_embeddings(db: Path, sample_vectors: tuple[str, dict[str, np.ndarray
     with open_store(db) as store:
         store.save_embeddings(model_id, list(table), np.stack(list(table.values())))
     return len(table)
+
+
+CACHE = ROOT / ".cache"
+
+
+@pytest.fixture(scope="session")
+def hf_embeddings() -> tuple[str, dict[str, np.ndarray]]:
+    """Real all-MiniLM-L6-v2 vectors of every paper in ../shared/data/hf-daily-api.
+
+    Computed once (about 6 minutes on 2 cores) and kept in .cache/ beside the repo's files (ignored by git),
+    so later runs of the suite on the same checkout read them back.
+    """
+    if not HF_DAILY.is_dir():
+        pytest.skip("../shared/data is not beside the repo")
+    from papertrends.config import EmbeddingConfig
+    from papertrends.embed import SentenceTransformerEmbedder
+    from papertrends.ingest import read_snapshots, store_snapshots
+    from papertrends.store import open_store
+
+    embedder = SentenceTransformerEmbedder(EmbeddingConfig())
+    path = CACHE / "hf-daily-embeddings.npz"
+    if path.exists():
+        data = np.load(path)
+        if str(data["model_id"]) == embedder.model_id:
+            return embedder.model_id, dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "e.duckdb") as store:
+        store_snapshots(store, read_snapshots(HF_DAILY))
+        missing = store.missing_embeddings(embedder.model_id)
+    vectors = embedder.encode([t for _, t in missing])
+    CACHE.mkdir(exist_ok=True)
+    hashes = [h for h, _ in missing]
+    np.savez(path, model_id=embedder.model_id, hashes=np.array(hashes), vectors=vectors)
+    return embedder.model_id, dict(zip(hashes, vectors, strict=True))

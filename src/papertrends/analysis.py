@@ -141,7 +141,11 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
             "metrics": {**(last.get("metrics") or {}), "reused_run": int(last["run_id"])},
         }
     docs = documents(papers)
-    model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist())
+    anchors = None
+    if previous is not None:
+        assigned = previous[1][previous[1]["topic_id"] >= 0]
+        anchors = {int(t): frozenset(ps) for t, ps in assigned.groupby("topic_id")["paper_id"]}
+    model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist(), anchors=anchors)
     topics, assignments, events, _ = _with_registry_ids(model, previous, store.next_topic_id(), settings)
     metrics: dict[str, Any] = {
         "outliers_before": round(model.outliers_before_, 4),

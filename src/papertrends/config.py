@@ -74,7 +74,9 @@ class TopicsConfig(_Section):
     bm25_weighting: bool = False
     top_level_topics: int = Field(30, ge=1, description="BERTopic's clusters are grouped into this many topics")
     outlier_strategy: Literal["embeddings", "none"] = "embeddings"
-    outlier_threshold: float = Field(0.3, ge=-1, le=1, description="least cosine similarity to join a topic")
+    outlier_quantile: float = Field(
+        0.05, ge=0, le=1, description="an outlier joins its nearest topic if closer than this quantile of members"
+    )
     match_overlap: float = Field(0.3, ge=0, le=1, description="least Jaccard overlap of papers to keep an id")
     match_similarity: float = Field(0.9, ge=0, le=1, description="or least centroid similarity to keep an id")
     labels: dict[int, str] = Field(default_factory=dict, description="topic id -> label chosen by the user")

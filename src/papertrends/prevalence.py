@@ -29,7 +29,7 @@ def window_start(days: pd.Series, window: str) -> pd.Series:
     if window == "day":
         start = stamps
     elif window == "week":
-        start = stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")
+        start = stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")
     elif window == "month":
         start = stamps.dt.to_period("M").dt.start_time
     else:

@@ -116,17 +116,19 @@ def centroids(embeddings: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarra
     return out
 
 
-def reassign_outliers(embeddings: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
-    """Each outlier joins the topic whose centroid is most similar, if the cosine similarity reaches `threshold`."""
+def reassign_outliers(embeddings: np.ndarray, labels: np.ndarray, quantile: float) -> np.ndarray:
+    """Each outlier joins the topic whose centroid is most similar, if it is at least as close to it as the
+    topic's own members are at their `quantile` (0.05: closer than the 5% least typical members)."""
     cents = centroids(embeddings, labels)
     out = labels.copy()
     outliers = np.flatnonzero(labels == OUTLIER)
     if not cents or not len(outliers):
         return out
     ids = np.array(list(cents))
+    floor = np.array([np.quantile(embeddings[labels == t] @ cents[t], quantile) for t in ids])
     sims = embeddings[outliers] @ np.stack(list(cents.values())).T
     best = sims.argmax(axis=1)
-    close = sims[np.arange(len(outliers)), best] >= threshold
+    close = sims[np.arange(len(outliers)), best] >= floor[best]
     out[outliers[close]] = ids[best[close]]
     return out
 
@@ -150,6 +152,33 @@ def group_topics(cents: dict[int, np.ndarray], sizes: dict[int, int], target: in
     return {t: rank for rank, ts in enumerate(ordered) for t in ts}
 
 
+def anchored_groups(
+    fine: np.ndarray, paper_ids: Sequence[str], anchors: dict[int, frozenset[str]], min_share: float = 0.5
+) -> dict[int, int]:
+    """Subtopic -> top-level group, keeping the previous run's top-level topics ("anchors") where they still hold.
+
+    A subtopic joins the anchor that held most of its already-seen papers when that is at least `min_share` of
+    them; a subtopic of mostly new papers, or of papers scattered over anchors, becomes a top-level topic of its
+    own. So a run that adds a month regroups nothing that was grouped before, and new themes surface as new topics.
+    Groups are numbered by size, largest first.
+    """
+    owner = {p: a for a, members in anchors.items() for p in members}
+    ids = np.asarray(paper_ids)
+    groups: dict[tuple[str, int], list[int]] = {}
+    for t in sorted(set(fine.tolist()) - {OUTLIER}):
+        votes: dict[int, int] = {}
+        for p in ids[fine == t]:
+            if p in owner:
+                votes[owner[p]] = votes.get(owner[p], 0) + 1
+        seen = sum(votes.values())
+        best = max(votes, key=lambda a: (votes[a], -a)) if votes else None
+        key = ("anchor", best) if best is not None and votes[best] >= min_share * seen and seen else ("new", t)
+        groups.setdefault(key, []).append(t)
+    sizes = {t: int(np.sum(fine == t)) for ts in groups.values() for t in ts}
+    ordered = sorted(groups.values(), key=lambda ts: (-sum(sizes[t] for t in ts), min(ts)))
+    return {t: rank for rank, ts in enumerate(ordered) for t in ts}
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     """One level of topics: a label per document and, per topic, its terms and centroid."""
@@ -169,7 +198,14 @@ class TopicModel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def fit(self, docs: Sequence[str], embeddings: np.ndarray, paper_ids: Sequence[str]) -> TopicModel:
+    def fit(
+        self,
+        docs: Sequence[str],
+        embeddings: np.ndarray,
+        paper_ids: Sequence[str],
+        anchors: dict[int, frozenset[str]] | None = None,
+    ) -> TopicModel:
+        """Fit on all papers. `anchors`, the previous run's top-level topics (id -> papers), keeps their grouping."""
         if len(docs) != len(embeddings) or len(docs) != len(paper_ids):
             raise ValueError(f"{len(docs)} documents, {len(embeddings)} embeddings, {len(paper_ids)} ids")
         min_docs = self.settings.hdbscan.min_cluster_size * 2
@@ -184,10 +220,13 @@ class TopicModel:
         raw = np.asarray(raw, dtype=int)
         self.outliers_before_ = float(np.mean(raw == OUTLIER))
         self.raw_terms_ = {int(k): v for k, v in topic_terms(docs, raw, self.settings).items()}
-        fine = reassign_outliers(embeddings, raw, t.outlier_threshold) if t.outlier_strategy == "embeddings" else raw
+        fine = reassign_outliers(embeddings, raw, t.outlier_quantile) if t.outlier_strategy == "embeddings" else raw
         fine_cents = centroids(embeddings, fine)
         sizes = {k: int(np.sum(fine == k)) for k in fine_cents}
-        self.parent_of_ = group_topics(fine_cents, sizes, t.top_level_topics)
+        if anchors:
+            self.parent_of_ = anchored_groups(fine, paper_ids, anchors)
+        else:
+            self.parent_of_ = group_topics(fine_cents, sizes, t.top_level_topics)
         top = np.array([self.parent_of_.get(int(k), OUTLIER) for k in fine], dtype=int)
         self.subtopics_ = Level(fine, topic_terms(docs, fine, self.settings), fine_cents)
         self.topics_ = Level(top, topic_terms(docs, top, self.settings), centroids(embeddings, top))

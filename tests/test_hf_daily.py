@@ -1,0 +1,91 @@
+"""Topics and trends on the real digests (../shared/data/hf-daily-api): readable, stable, trustworthy."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import HF_DAILY, needs_shared, preload_embeddings
+from papertrends.analysis import analyse
+from papertrends.config import load_settings
+from papertrends.ingest import read_snapshots, store_snapshots
+from papertrends.store import open_store
+from papertrends.trends import trend_table
+
+pytestmark = [needs_shared, pytest.mark.slow]
+
+
+def _link_files(folder: Path, last_day: str | None) -> None:
+    folder.mkdir(exist_ok=True)
+    for path in sorted(HF_DAILY.glob("*.json")):
+        if (last_day is None or path.stem <= last_day) and not (folder / path.name).exists():
+            os.symlink(path, folder / path.name)
+
+
+def _run(db: Path, folder: Path, model_id: str):
+    settings = load_settings(Path(__file__).resolve().parents[1] / "config" / "papertrends.toml")
+    with open_store(db) as store:
+        store_snapshots(store, read_snapshots(folder, seen=store.seen_hashes()))
+        run_id = store.start_run(settings.fit_hash(), model_id)
+        result = analyse(store, settings, model_id)
+        store.save_results(run_id, result)
+        store.finish_run(run_id, "completed", {"metrics": result.metrics})
+    return result, settings
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory, hf_embeddings) -> dict:
+    tmp = tmp_path_factory.mktemp("hf")
+    db, folder = tmp / "hf.duckdb", tmp / "digests"
+    preload_embeddings(db, hf_embeddings)
+    _link_files(folder, "2025-11-30")
+    november, settings = _run(db, folder, hf_embeddings[0])
+    _link_files(folder, None)
+    december, _ = _run(db, folder, hf_embeddings[0])
+    figures = {
+        "papers": [len(november.papers), len(december.papers)],
+        "topics": [november.n_topics, december.n_topics],
+        "subtopics": [november.metrics["subtopics"], december.metrics["subtopics"]],
+        "metrics_december": december.metrics,
+        "statuses": december.trends["status"].value_counts().to_dict(),
+        "flagged": december.trends[december.trends["status"] != "steady"].to_dict("records"),
+    }
+    print("\nhf-daily-api figures:", json.dumps(figures, default=str, indent=1))
+    return {"november": november, "december": december, "settings": settings}
+
+
+def test_a_readable_number_of_topics_with_finer_ones_kept(runs: dict) -> None:
+    december = runs["december"]
+    assert 15 <= december.n_topics <= 40
+    assert december.metrics["subtopics"] > december.n_topics  # the finer topics are kept as children
+    subs = december.topics[december.topics["level"] == "subtopic"]
+    assert set(subs["parent_id"].dropna().astype(int)) <= set(december.top["topic_id"])
+
+
+def test_outliers_are_reassigned_and_quality_is_reported(runs: dict) -> None:
+    m = runs["december"].metrics
+    assert m["outliers_before"] > 0.2 and m["outliers_after"] <= 0.15
+    for stage in ("bertopic_clusters", "topics"):
+        assert -1 <= m["quality"][stage]["npmi"] <= 1 and 0 < m["quality"][stage]["diversity"] <= 1
+
+
+def test_an_added_month_keeps_the_ids_of_90_percent_of_assigned_papers(runs: dict) -> None:
+    retention = runs["december"].metrics["id_retention"]
+    assert retention["by_topic"] >= 0.9 and retention["by_paper"] >= 0.85
+
+
+def test_permuted_digest_dates_flag_at_most_5_percent(runs: dict) -> None:
+    daily = runs["december"].prevalence
+    daily = daily[daily["window"] == "day"]
+    rng = np.random.default_rng(0)
+    flagged = []
+    for _ in range(10):
+        days = daily["window_start"].unique()
+        shuffled = dict(zip(days, rng.permutation(days), strict=True))
+        table = trend_table(daily.assign(window_start=daily["window_start"].map(shuffled)), runs["settings"].trends)
+        flagged.append(table["status"].isin(["rising", "fading"]).mean())
+    assert np.mean(flagged) <= 0.05

@@ -1,0 +1,94 @@
+"""Prevalence intervals and the trend test, with known answers and a permutation control."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from papertrends.config import TrendsConfig
+from papertrends.prevalence import prevalence, wilson
+from papertrends.trends import benjamini_hochberg, slope_test, trend_table
+
+CONFIG = TrendsConfig(window_days=400, emerging_days=30, gone_days=30, min_papers=5)
+
+
+def test_small_digests_get_wide_intervals() -> None:
+    lo, hi = wilson(np.array([1, 100, 0, 3]), np.array([3, 1000, 3, 3]))
+    assert hi[0] - lo[0] > 0.6 and hi[1] - lo[1] < 0.04
+    assert lo[2] == 0 and hi[2] > 0.4 and hi[3] == 1 and lo[3] < 0.5
+
+
+def test_prevalence_windows_and_upvote_share() -> None:
+    sightings = pd.DataFrame(
+        {
+            "digest_date": [date(2025, 3, 3), date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5), date(2025, 3, 5)],
+            "paper_id": ["a", "b", "c", "a", "d"],
+            "upvotes": [10, 30, 5, 12, None],
+        }
+    )
+    assignments = pd.DataFrame({"paper_id": ["a", "b", "c", "d"], "topic_id": [0, 1, 0, -1]})
+    day = prevalence(assignments, sightings, "day")
+    first = day[day["window_start"] == date(2025, 3, 3)].set_index("topic_id")
+    assert first.loc[0, "share"] == 0.5 and first.loc[0, "upvote_share"] == 0.25 and first["share"].sum() == 1
+    week = prevalence(assignments, sightings, "week").set_index("topic_id")
+    assert week.loc[0, "n"] == 2 and week.loc[0, "total"] == 4  # paper a counts once in its week
+    assert week.loc[0, "window_start"] == date(2025, 3, 3)  # Monday
+    assert week.loc[0, "upvote_share"] == (12 + 5) / (12 + 30 + 5)  # a paper's upvotes counted once, its highest
+
+
+def _series(slopes: list[float], days: int = 200, seed: int = 1, total: int = 30) -> pd.DataFrame:
+    """Daily digests of `total` papers; topic k's share drifts by slopes[k] per day around 1/len."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    base = 1 / (len(slopes) + 1)
+    for d in range(days):
+        day = date(2025, 1, 1) + timedelta(days=d)
+        shares = np.array([max(0.001, base + s * (d - days / 2)) for s in slopes])
+        shares = rng.dirichlet(shares * 200)  # overdispersed, as real digests are
+        counts = rng.multinomial(total, np.append(shares * (1 - base), base))
+        for k, n in enumerate(counts[:-1]):
+            rows.append({"window_start": day, "topic_id": k, "n": int(n), "total": total, "share": n / total})
+    return pd.DataFrame(rows)
+
+
+def test_a_rising_and_a_fading_topic_are_found_and_steady_ones_are_not() -> None:
+    table = trend_table(_series([0.0006, -0.0006, 0, 0, 0]), CONFIG).set_index("topic_id")
+    assert table.loc[0, "status"] == "rising" and table.loc[0, "effect"] > 0 and table.loc[0, "q_value"] < 0.05
+    assert table.loc[1, "status"] == "fading" and table.loc[1, "effect"] < 0
+    assert set(table.loc[[2, 3, 4], "status"]) == {"steady"}
+
+
+def test_new_and_gone_topics() -> None:
+    frame = _series([0, 0, 0])
+    end = frame["window_start"].max()
+    frame.loc[(frame["topic_id"] == 0) & (frame["window_start"] < end - timedelta(days=20)), "n"] = 0
+    frame.loc[(frame["topic_id"] == 1) & (frame["window_start"] > end - timedelta(days=60)), "n"] = 0
+    frame["share"] = frame["n"] / frame["total"]
+    table = trend_table(frame, CONFIG).set_index("topic_id")
+    assert table.loc[0, "status"] == "emerging" and table.loc[1, "status"] == "gone"
+
+
+def test_permuted_dates_flag_at_most_5_percent_of_topics() -> None:
+    """The control: with trends in the data, shuffling which digest is which day leaves no trend to find."""
+    frame = _series([0.0005, -0.0005, 0.0003, -0.0003] + [0] * 16, days=250, seed=7)
+    assert (trend_table(frame, CONFIG)["status"].isin(["rising", "fading"])).sum() >= 3
+    rng = np.random.default_rng(3)
+    flagged = []
+    for _ in range(20):
+        days = frame["window_start"].unique()
+        shuffled = dict(zip(days, rng.permutation(days), strict=True))
+        permuted = frame.assign(window_start=frame["window_start"].map(shuffled))
+        status = trend_table(permuted, CONFIG)["status"]
+        flagged.append(status.isin(["rising", "fading"]).mean())
+    assert np.mean(flagged) <= 0.05 and max(flagged) <= 0.1
+
+
+def test_slope_and_benjamini_hochberg() -> None:
+    days = np.arange(60, dtype=float)
+    effect, p = slope_test(days, 0.1 + days * 0.001, np.full(60, 20.0))
+    assert abs(effect - 0.03) < 1e-9 and p < 1e-6  # 0.001 per day = 3 points per 30 days
+    assert slope_test(days, np.full(60, 0.2), np.full(60, 20.0)) == (0.0, 1.0)
+    q = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5]))
+    assert np.allclose(q, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])  # step-up: 0.03 takes 0.04's q
