@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reports", type=Path, help="report folder (overrides [report] folder)")
     run.add_argument("--format", choices=FORMATS, help="snapshot format (default: auto)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--refit", action="store_true", help="fit topics again even when nothing changed")
 
     parse = sub.add_parser("parse", help="parse snapshot files and print their entries, without storing them")
     parse.add_argument("files", nargs="+", type=Path)
@@ -74,6 +75,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             config=str(args.config) if args.config else None,
             overrides=overrides,
             progress=not args.no_progress,
+            refit=args.refit,
         )
     except (ConfigError, FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"papertrends: {e}", file=sys.stderr)
@@ -83,7 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def format_summary(s: dict[str, Any]) -> str:
-    i = s["ingest"]
+    i, m = s["ingest"], s.get("metrics") or {}
     lines = [
         "",
         f"papertrends run {s['run_id']}: {s['status']}",
@@ -95,7 +97,12 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  papers      {i['new_papers']} new, {i['updated_papers']} updated, {s['papers_total']} total",
         f"  embeddings  {s['embeddings_computed']} computed"
         + (" (all cached)" if s["embeddings_computed"] == 0 else ""),
-        f"  topics      {s['n_topics']}, outliers {s['outlier_share']:.1%}",
+        f"  topics      {s['n_topics']} ({s['n_subtopics']} subtopics), outliers {s['outlier_share']:.1%}"
+        + (f" (BERTopic left {m['outliers_before']:.1%})" if "outliers_before" in m else "")
+        + (f", fit reused from run {m['reused_run']}" if "reused_run" in m else ""),
+        "  trends      "
+        + (", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items())) or "-")
+        + (f"; ids kept for {m['id_retention']['by_topic']:.0%} of assigned papers" if "id_retention" in m else ""),
         "  seconds     "
         + ", ".join(f"{k} {v:.1f}" for k, v in s["seconds"].items())
         + f", total {sum(s['seconds'].values()):.1f}",
