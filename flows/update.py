@@ -5,6 +5,7 @@ Thin wiring only: every task calls the library in `papertrends`, which knows not
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from papertrends.analysis import Analysis, analyse
 from papertrends.config import Settings, load_settings
 from papertrends.embed import SentenceTransformerEmbedder, embed_in_chunks
 from papertrends.ingest import IngestSummary, ReadResult, read_snapshots, store_snapshots
-from papertrends.report import render_report
+from papertrends.report import build_report, package_versions
 from papertrends.store import open_store
 
 
@@ -79,7 +80,12 @@ def fit_task(settings: Settings, run_id: int, model_id: str, force: bool) -> Ana
 
 @task(name="render report", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def render_task(settings: Settings, run: dict[str, Any], result: Analysis) -> str:
-    return str(render_report(settings.report.folder, run, result, top=settings.report.top_topics))
+    r = settings.report
+    with open_store(settings.store.path) as store:
+        path = build_report(
+            r.folder, store, run, result, window=settings.trends.window, top=r.top_topics, keep_runs=r.keep_runs
+        )
+    return str(path)
 
 
 def _timed(seconds: dict[str, float], step: str, fn: Any, *args: Any) -> Any:
@@ -112,6 +118,7 @@ def update_flow(
     embedded = _timed(seconds, "embed", embed_task, settings, progress)
     with open_store(settings.store.path) as store:
         counts = store.counts()
+        fingerprint = store.snapshot_fingerprint()
     summary = RunSummary(
         run_id,
         "running",
@@ -142,6 +149,11 @@ def update_flow(
             "outlier_share": result.outlier_share,
             "model_id": model_id,
             "seed": settings.topics.seed,
+            "fit_hash": settings.fit_hash(),
+            "snapshot_hash": fingerprint[1],
+            "quality": json.dumps(result.metrics.get("quality", {})),
+            "versions": package_versions(),
+            "config": settings.as_toml(),
         }
         summary.report = _timed(seconds, "report", render_task, settings, run_info, result)
         summary.status = "completed"

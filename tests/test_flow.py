@@ -112,4 +112,5 @@ def test_report_is_offline_and_shows_topics(two_runs: dict) -> None:
     topics = pd.read_csv(reports / "data" / "topics.csv")
     for label in topics.loc[topics["level"] == "topic", "label"]:
         assert label.replace("&", "&amp;") in html
-    assert "fig-prevalence" in html and "fig-heatmap" in html
+    assert all(f'id="fig-{name}"' in html for name in ("stacked", "lines", "map"))
+    assert len(list((reports / "topics").glob("*.html"))) == len(topics[topics["level"] == "topic"])

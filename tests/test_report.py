@@ -7,87 +7,97 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from papertrends.analysis import Analysis
-from papertrends.report import render_report
+from papertrends.report import ReportInput, write_report
 
 HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)> <b>bold</b> <a href="javascript:x">l</a>'
 
 
-def _data() -> Analysis:
-    topics = pd.DataFrame(
-        [
-            {
-                "topic_id": 0,
-                "level": "topic",
-                "parent_id": None,
-                "label": HOSTILE,
-                "size": 2,
-                "top_terms": [("<script>", 0.5), ("graph", 0.2)],
-                "representative": ["p1", "p2"],
-                "status": "steady",
-            },
-        ]
-    )
-    prevalence = pd.DataFrame(
-        [
-            {
-                "window_start": date(2025, 1, d),
-                "window": "day",
-                "topic_id": t,
-                "n": n,
-                "total": 3,
-                "share": n / 3,
-                "lo": 0.1,
-                "hi": 0.9,
-                "upvote_share": None,
-            }
-            for d in (1, 2)
-            for t, n in ((-1, 1), (0, 2))
-        ]
-    )
+def _data(run_id: int = 1) -> ReportInput:
+    topics = pd.DataFrame([
+        {"topic_id": 0, "level": "topic", "parent_id": None, "label": HOSTILE, "size": 2,
+         "top_terms": [("<script>", 0.5), ("graph", 0.2)], "representative": ["p1", "p2"], "status": "rising",
+         "centroid": np.array([1.0, 0.0])},
+        {"topic_id": 1, "level": "topic", "parent_id": None, "label": "plain", "size": 1,
+         "top_terms": [("plain", 0.5)], "representative": ["p3"], "status": "steady", "centroid": np.array([0.0, 1.0])},
+    ])  # fmt: skip
+    prevalence = pd.DataFrame([
+        {"window_start": date(2025, 1, d), "window": w, "topic_id": t, "n": n, "total": 3, "share": n / 3,
+         "lo": 0.1, "hi": 0.9, "upvote_share": 0.5}
+        for w in ("day", "week", "month")
+        for d in (6, 7)
+        for t, n in ((0, 2), (1, 1))
+    ])  # fmt: skip
     papers = pd.DataFrame(
         [
             {"paper_id": "p1", "title": HOSTILE, "arxiv_id": "2501.00001"},
             {"paper_id": "p2", "title": "Plain & simple", "arxiv_id": None},
-            {"paper_id": "p3", "title": "Lost", "arxiv_id": None},
+            {"paper_id": "p3", "title": "Third", "arxiv_id": "2501.00003"},
         ]
     )
-    trends = pd.DataFrame(
-        [
-            {
-                "topic_id": 0,
-                "label": HOSTILE,
-                "status": "steady",
-                "effect": 0.1,
-                "p_value": 0.5,
-                "q_value": 0.5,
-                "window": "2025-01-01..2025-01-02",
-            }
-        ]
-    )
-    assignments = pd.DataFrame({"paper_id": ["p1", "p2", "p3"], "topic_id": [0, 0, -1]})
-    return Analysis("h", papers, topics, assignments, prevalence, trends, pd.DataFrame())
+    trends = pd.DataFrame([
+        {"topic_id": 0, "label": HOSTILE, "status": "rising", "effect": 1.5, "p_value": 0.01, "q_value": 0.02,
+         "window": "2025-01-06..2025-01-07"},
+        {"topic_id": 1, "label": "plain", "status": "steady", "effect": -0.1, "p_value": 0.5, "q_value": 0.5,
+         "window": "2025-01-06..2025-01-07"},
+    ])  # fmt: skip
+    assignments = pd.DataFrame({"paper_id": ["p1", "p2", "p3"], "topic_id": [0, 0, 1], "subtopic_id": [None] * 3,
+                                "x": [0.1, 0.2, -0.5], "y": [0.3, 0.1, 0.9]})  # fmt: skip
+    listings = pd.DataFrame({"paper_id": ["p1", "p2", "p3"], "digest_dates": [["2025-01-06"]] * 3,
+                             "upvotes": [3, None, 1]})  # fmt: skip
+    run = {"run_id": run_id, "finished_at": "2025-01-07 08:00 UTC", "n_papers": 3, "n_snapshots": 2,
+           "n_digests": 2, "first_digest": "2025-01-06", "last_digest": "2025-01-07", "outlier_share": 0.0,
+           "model_id": "m", "seed": 42, "fit_hash": "f", "snapshot_hash": "s", "quality": "{}",
+           "versions": {"plotly": "x"}, "config": "[topics]\nlabel = \"<script>\""}  # fmt: skip
+    runs = pd.DataFrame([{"run_id": run_id, "finished_at": "2025-01-07", "status": "completed", "papers": 3,
+                          "topics": 2}])  # fmt: skip
+    return ReportInput(run, topics, assignments, prevalence, trends, papers, listings, runs=runs)
 
 
-def test_scraped_text_is_escaped_everywhere(tmp_path: Path) -> None:
-    page = render_report(tmp_path, {"run_id": 1, "outlier_share": 1 / 3}, _data()).read_text()
-    assert "<script>alert" not in page and "<img" not in page and "<b>bold" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert 'href="javascript' not in page
-    assert page.count("<script") == 2  # plotly.js, and the figures
-    assert "https://arxiv.org/abs/2501.00001" in page
-    figures = re.search(r"var figures = (\{.*?\});\n", page, re.S)
-    assert figures is not None
-    data = json.loads(figures.group(1))
-    names = [trace["name"] for trace in data["fig-prevalence"]["data"]]
+def _pages(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.html"))
+
+
+def test_scraped_text_is_escaped_on_every_page(tmp_path: Path) -> None:
+    write_report(tmp_path, _data())
+    pages = _pages(tmp_path)
+    assert {p.relative_to(tmp_path).as_posix() for p in pages} >= {
+        "index.html", "topics/0.html", "topics/1.html", "runs/index.html", "runs/1/index.html",
+    }  # fmt: skip
+    for page in pages:
+        text = page.read_text()
+        assert "<script>alert" not in text and "<img" not in text and "<b>bold" not in text, page
+        assert 'href="javascript' not in text and not re.search(r"<[a-z]+[^>]*\sonerror=", text)
+        assert len(re.findall(r"<script", text)) == 3, page  # plotly.js, the figures, the report's script
+        for href in re.findall(r'href="([^"]*)"', text):
+            assert href.startswith(("https://arxiv.org/abs/", "https://huggingface.co/papers/")) or "://" not in href
+    index = (tmp_path / "index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    figures = json.loads(re.search(r"window.PT_FIGURES = (\{.*?\});</script>", index, re.S).group(1))
+    names = [t["name"] for t in figures["stacked-week"]["data"]]
     assert any("&lt;script&gt;" in n for n in names)  # plotly shows entities as the literal characters
+    hover = figures["map"]["data"][0]["text"]
+    assert any("&lt;/script&gt;&lt;script&gt;" in t for t in hover)
 
 
-def test_plotly_js_is_written_once_and_files_are_whole(tmp_path: Path) -> None:
-    render_report(tmp_path, {"run_id": 1, "outlier_share": 0.0}, _data())
-    render_report(tmp_path, {"run_id": 2, "outlier_share": 0.0}, _data())
+def test_plotly_js_once_per_folder_and_runs_are_kept(tmp_path: Path) -> None:
+    write_report(tmp_path, _data(1))
+    write_report(tmp_path, _data(2))
     assert len(list((tmp_path / "assets").glob("plotly-*.min.js"))) == 1
-    assert not list(tmp_path.rglob("*.tmp"))
-    assert (tmp_path / "data" / "topics.csv").exists() and (tmp_path / "data" / "prevalence.csv").exists()
+    assert not list(tmp_path.rglob("*.tmp")) and not list((tmp_path / "runs").glob(".run-*"))
+    assert (tmp_path / "runs" / "1" / "index.html").exists() and (tmp_path / "runs" / "2" / "index.html").exists()
+    assert 'src="../../../assets/plotly-' in (tmp_path / "runs" / "2" / "topics" / "0.html").read_text()
+    for name in ("topics", "prevalence", "trends"):
+        assert (tmp_path / "data" / f"{name}.csv").exists() and (
+            tmp_path / "runs" / "2" / "data" / f"{name}.csv"
+        ).exists()
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path: Path) -> None:
+    write_report(tmp_path / "a", _data())
+    write_report(tmp_path / "b", _data())
+    for page in _pages(tmp_path / "a"):
+        twin = tmp_path / "b" / page.relative_to(tmp_path / "a")
+        assert page.read_bytes() == twin.read_bytes(), page

@@ -115,6 +115,8 @@ def _with_registry_ids(
             "paper_id": model.paper_ids_,
             "topic_id": [top.get(int(k), OUTLIER) for k in model.topics_.labels],
             "subtopic_id": pd.array([sub.get(int(k)) for k in model.subtopics_.labels], dtype="Int64"),
+            "x": model.coordinates_[:, 0],
+            "y": model.coordinates_[:, 1],
         }
     )
     return out.drop(columns=["local_id", "parent_local"]), assignments, events, next_id

@@ -95,6 +95,7 @@ class TrendsConfig(_Section):
 class ReportConfig(_Section):
     folder: Path = Path("reports")
     top_topics: int = Field(20, ge=1, description="topics drawn as their own line; the rest are summed")
+    keep_runs: int = Field(20, ge=1, description="earlier runs' reports kept under reports/runs/")
 
 
 class ScheduleConfig(_Section):
@@ -121,6 +122,15 @@ class Settings(_Section):
         for section, values in sections.items():
             data[section] = {**data[section], **{k: v for k, v in values.items() if v is not None}}
         return Settings.model_validate(data)
+
+    def as_toml(self) -> str:
+        """The settings in force, as TOML-like text (for a report's provenance)."""
+        lines = []
+        for section, values in self.model_dump(mode="json").items():
+            lines.append(f"[{section}]")
+            lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+            lines.append("")
+        return "\n".join(lines)
 
     def fit_hash(self) -> str:
         """What changes the topics: the model, UMAP, HDBSCAN, vectorizer and topic settings."""

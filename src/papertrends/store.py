@@ -375,9 +375,48 @@ class Store:
         topics["centroid"] = topics["centroid"].map(lambda b: np.frombuffer(bytes(b), dtype=np.float32))
         topics["parent_id"] = topics["parent_id"].astype("object").where(topics["parent_id"].notna(), None)
         assignments = self.db.execute(
-            "SELECT paper_id, topic_id, subtopic_id FROM assignments WHERE run_id = ? ORDER BY paper_id", [run_id]
+            "SELECT paper_id, topic_id, subtopic_id, x, y FROM assignments WHERE run_id = ? ORDER BY paper_id", [run_id]
         ).df()
         return topics, assignments
+
+    def topic_history(self) -> pd.DataFrame:
+        """Every recorded topic event of every run: run_id, kind, level, topic_id, previous_ids, detail."""
+        return self.db.execute(
+            """SELECT e.run_id, r.finished_at, e.kind, e.level, e.topic_id, e.previous_ids, e.detail
+               FROM topic_events e JOIN runs r USING (run_id) ORDER BY e.run_id, e.kind, e.topic_id"""
+        ).df()
+
+    def topic_shares(self, run_id: int) -> dict[int, float]:
+        """Each topic's share of all sightings in a run (per-digest counts summed)."""
+        rows = self.db.execute(
+            """SELECT topic_id, sum(n) / sum(sum(n)) OVER () FROM prevalence
+               WHERE run_id = ? AND "window" = 'day' GROUP BY topic_id""",
+            [run_id],
+        ).fetchall()
+        return {int(t): float(v) for t, v in rows}
+
+    def paper_listings(self) -> pd.DataFrame:
+        """Per paper (current snapshot versions): the digest dates it was listed on and its highest upvotes."""
+        frame = self.db.execute(
+            """SELECT s.paper_id, list(DISTINCT s.digest_date ORDER BY s.digest_date) AS digest_dates,
+                      max(s.upvotes) AS upvotes
+               FROM sightings s JOIN snapshots n ON n.snapshot_id = s.snapshot_id AND NOT n.superseded
+               GROUP BY s.paper_id"""
+        ).df()
+        frame["digest_dates"] = frame["digest_dates"].map(lambda ds: [str(d)[:10] for d in ds])
+        return frame
+
+    def snapshot_fingerprint(self) -> tuple[int, str]:
+        """How many current snapshots there are, and a hash of their contents' hashes."""
+        import hashlib
+
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT snapshot_id FROM snapshots WHERE NOT superseded ORDER BY snapshot_id"
+            ).fetchall()
+        ]
+        return len(ids), hashlib.sha256("".join(ids).encode()).hexdigest()[:16]
 
     def next_topic_id(self) -> int:
         """Registry ids are never reused: the next is one past the largest ever given."""

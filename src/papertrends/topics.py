@@ -179,6 +179,18 @@ def anchored_groups(
     return {t: rank for rank, ts in enumerate(ordered) for t in ts}
 
 
+def map_coordinates(reduced: np.ndarray, seed: int) -> np.ndarray:
+    """2-D positions for the topic map: the first two principal axes of UMAP's reduced space, scaled to [-1, 1]."""
+    from sklearn.decomposition import PCA
+
+    if reduced.shape[1] <= 2:
+        xy = np.asarray(reduced[:, :2], dtype=float)
+    else:
+        xy = PCA(n_components=2, random_state=seed).fit_transform(reduced)
+    span = np.abs(xy).max(axis=0)
+    return np.round(xy / np.where(span > 0, span, 1.0), 4)
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     """One level of topics: a label per document and, per topic, its terms and centroid."""
@@ -233,6 +245,7 @@ class TopicModel:
         self.model_ = model
         self.paper_ids_ = list(paper_ids)
         self.embeddings_ = embeddings
+        self.coordinates_ = map_coordinates(model.umap_model.embedding_, t.seed)
         return self
 
     @property

@@ -1,112 +1,230 @@
-"""Figure builders: data in, go.Figure out. Pure.
+"""Figure builders: data in, go.Figure (or an SVG string) out. Pure.
 
-Scraped text (titles, labels) is escaped before it reaches plotly, whose labels understand a subset of HTML.
+Scraped text (titles, labels, terms) is escaped before it reaches plotly, whose labels understand a subset of
+HTML: `<b>` in a title shows as the characters `<b>`, never as bold, and never as a link.
 """
 
 from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-# Okabe-Ito and Paul Tol's muted scheme: distinguishable with the common colour-vision deficiencies.
+# Okabe-Ito, then Paul Tol's muted scheme: distinguishable with the common colour-vision deficiencies.
 PALETTE = [
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#332288",
-    "#88CCEE",
-    "#44AA99",
-    "#117733",
-    "#999933",
-    "#DDCC77",
-    "#CC6677",
-    "#882255",
-    "#AA4499",
-]
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#332288", "#88CCEE",
+    "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
+]  # fmt: skip
 OTHER_COLOUR = "#BBBBBB"
 OUTLIER_COLOUR = "#DDDDDD"
+WINDOW_NAMES = {"day": "digest date", "week": "week", "month": "month"}
 
 
-def plot_text(text: str) -> str:
+def plot_text(text: object) -> str:
     """Text as plotly shows it literally: its pseudo-HTML tags become visible characters."""
-    return html.escape(str(text), quote=False)
+    return html.escape(str(text), quote=False).replace("$", "&#36;")
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+def colour(topic_id: int, order: list[int]) -> str:
+    if topic_id < 0:
+        return OUTLIER_COLOUR
+    return PALETTE[order.index(topic_id) % len(PALETTE)] if topic_id in order else OTHER_COLOUR
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 460) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.01},
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
         hovermode="closest",
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
         legend={"font": {"size": 11}},
-        height=520,
+        height=height,
     )
     return fig
 
 
-def _shown_topics(topics: pd.DataFrame, top: int) -> list[int]:
-    real = topics[topics["topic_id"] >= 0].sort_values(["size", "topic_id"], ascending=[False, True])
-    return real["topic_id"].head(top).tolist()
+def ranked_topics(topics: pd.DataFrame) -> list[int]:
+    """Top-level topic ids, largest first: the order colours are given in."""
+    real = topics[(topics["topic_id"] >= 0) & (topics.get("level", "topic") == "topic")]
+    return real.sort_values(["size", "topic_id"], ascending=[False, True])["topic_id"].astype(int).tolist()
 
 
-def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, top: int = 20) -> go.Figure:
-    """Stacked shares per digest date: the `top` largest topics, the rest summed, and the unassigned papers."""
+def _name(topic_id: int, labels: dict[int, str]) -> str:
+    return f"{topic_id}: {labels[topic_id]}"
+
+
+def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, window: str, top: int = 20) -> go.Figure:
+    """Stacked shares per window: the `top` largest topics, the rest summed, and the unassigned papers."""
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
-    shown = _shown_topics(topics, top)
-    frame = prevalence.copy()
-    frame["series"] = frame["topic_id"].where(frame["topic_id"].isin(shown) | (frame["topic_id"] < 0), -2)
-    wide = frame.groupby(["digest_date", "series"])["n"].sum().unstack(fill_value=0)
+    order = ranked_topics(topics)
+    shown = order[:top]
+    frame = prevalence[prevalence["window"] == window]
+    series = frame["topic_id"].where(frame["topic_id"].isin(shown) | (frame["topic_id"] < 0), -2)
+    wide = frame.assign(series=series).groupby(["window_start", "series"])["n"].sum().unstack(fill_value=0)
     totals = wide.sum(axis=1)
     fig = go.Figure()
-    for i, series in enumerate([*shown, -2, -1]):
-        if series not in wide.columns:
+    for key in [*shown, -2, -1]:
+        if key not in wide.columns:
             continue
-        name = {-2: "other topics", -1: "unassigned (outliers)"}.get(series) or f"{series}: {labels[series]}"
-        colour = {-2: OTHER_COLOUR, -1: OUTLIER_COLOUR}.get(series, PALETTE[i % len(PALETTE)])
-        fig.add_trace(
-            go.Scatter(
-                x=[d.isoformat() for d in wide.index],
-                y=(wide[series] / totals).round(4).tolist(),
-                customdata=list(zip(wide[series].tolist(), totals.tolist(), strict=True)),
-                name=plot_text(name),
-                mode="lines",
-                stackgroup="share",
-                line={"width": 0.5, "color": colour},
-                hovertemplate="%{x}<br>"
-                + plot_text(name).replace("%", "%%")
-                + "<br>%{y:.1%} of the digest (%{customdata[0]} of %{customdata[1]} papers)<extra></extra>",
-            )
-        )
-    fig = _layout(fig, "Share of each digest by topic", "digest date", "share of the digest's papers")
+        name = {-2: "other topics", -1: "unassigned (outliers)"}.get(key) or _name(key, labels)
+        fig.add_trace(go.Scatter(
+            x=[str(d)[:10] for d in wide.index], y=(wide[key] / totals).round(4).tolist(),
+            customdata=list(zip(wide[key].tolist(), totals.tolist(), strict=True)),
+            name=plot_text(name)[:60], mode="lines", stackgroup="share",
+            line={"width": 0.5, "color": OTHER_COLOUR if key == -2 else colour(key, order)},
+            hovertemplate="%{x}<br>" + plot_text(name).replace("%", "%%")
+            + "<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)<extra></extra>",
+        ))  # fmt: skip
+    fig = _layout(fig, f"Share of the papers by topic, per {WINDOWS_LABEL[window]}", WINDOW_NAMES[window], "share")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return fig
 
 
-def build_heatmap_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, top: int = 40) -> go.Figure:
-    """Topics by digest date, coloured by share: every topic readable at once."""
+WINDOWS_LABEL = {"day": "digest", "week": "week", "month": "month"}
+
+
+def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, window: str) -> go.Figure:
+    """Each topic's share with its 95% interval as a band; three traces per topic (lo, hi, share), in
+    `ranked_topics` order, all hidden but the first topic's: the page's topic selector shows one at a time."""
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
-    shown = _shown_topics(topics, top)
-    wide = prevalence[prevalence["topic_id"].isin(shown)].pivot(index="topic_id", columns="digest_date", values="share")
-    wide = wide.reindex(shown[::-1])
-    names = [plot_text(f"{t}: {labels[t]}")[:60] for t in wide.index]
+    order = ranked_topics(topics)
+    frame = prevalence[prevalence["window"] == window]
+    fig = go.Figure()
+    for rank, topic_id in enumerate(order):
+        rows = frame[frame["topic_id"] == topic_id].sort_values("window_start")
+        x = [str(d)[:10] for d in rows["window_start"]]
+        visible = rank == 0
+        name = plot_text(_name(topic_id, labels))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows["lo"].round(4).tolist(),
+                mode="lines",
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                visible=visible,
+                name=f"{name} lo",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows["hi"].round(4).tolist(),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(0,114,178,0.18)",
+                hoverinfo="skip",
+                name="95% interval",
+                visible=visible,
+            )
+        )
+        fig.add_trace(go.Scatter(
+            x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
+            line={"color": "#0072B2", "width": 2}, name=name[:60], visible=visible,
+            customdata=np.stack([rows["n"], rows["total"], rows["lo"], rows["hi"]], axis=1).round(4).tolist(),
+            hovertemplate="%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)"
+            "<br>95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",
+        ))  # fmt: skip
+    fig = _layout(
+        fig,
+        f"One topic's share per {WINDOWS_LABEL[window]}, with its 95% interval",
+        WINDOW_NAMES[window],
+        "share",
+        height=380,
+    )
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str, window: str) -> go.Figure:
+    """A topic page's chart: share with its 95% interval, and its share of the upvotes."""
+    rows = prevalence[(prevalence["window"] == window) & (prevalence["topic_id"] == topic_id)]
+    rows = rows.sort_values("window_start")
+    x = [str(d)[:10] for d in rows["window_start"]]
+    fig = go.Figure([
+        go.Scatter(x=x, y=rows["lo"].round(4).tolist(), mode="lines", line={"width": 0}, hoverinfo="skip",
+                   showlegend=False),
+        go.Scatter(x=x, y=rows["hi"].round(4).tolist(), mode="lines", line={"width": 0}, fill="tonexty",
+                   fillcolor="rgba(0,114,178,0.18)", hoverinfo="skip", name="95% interval"),
+        go.Scatter(x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
+                   line={"color": "#0072B2", "width": 2}, name="share of papers",
+                   customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist(),
+                   hovertemplate="%{x}<br>%{y:.1%} of papers (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
+        go.Scatter(x=x, y=rows["upvote_share"].round(4).tolist(), mode="lines", name="share of upvotes",
+                   line={"color": "#E69F00", "width": 1.5, "dash": "dot"},
+                   hovertemplate="%{x}<br>%{y:.1%} of upvotes<extra></extra>"),
+    ])  # fmt: skip
+    fig = _layout(
+        fig, f"{plot_text(label)[:80]}: share per {WINDOWS_LABEL[window]}", WINDOW_NAMES[window], "share", height=380
+    )
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def build_topic_map_figure(points: pd.DataFrame, topics: pd.DataFrame) -> go.Figure:
+    """Papers in 2-D, coloured by topic; hovering shows the title and the first digest date.
+
+    `points`: x, y, topic_id, title, first_digest."""
+    labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
+    order = ranked_topics(topics)
+    fig = go.Figure()
+    for topic_id in [*order, -1]:
+        rows = points[points["topic_id"] == topic_id]
+        if rows.empty:
+            continue
+        name = "unassigned (outliers)" if topic_id < 0 else _name(topic_id, labels)
+        fig.add_trace(go.Scattergl(
+            x=rows["x"].tolist(), y=rows["y"].tolist(), mode="markers", name=plot_text(name)[:50],
+            marker={"size": 5, "color": colour(topic_id, order), "opacity": 0.75},
+            text=[plot_text(t) for t in rows["title"]], customdata=rows["first_digest"].tolist(),
+            hovertemplate="%{text}<br>first listed %{customdata}<extra>" + plot_text(name)[:40].replace("%", "%%")
+            + "</extra>",
+        ))  # fmt: skip
+    fig = _layout(fig, "Topic map: each paper, placed by its embedding", "", "", height=620)
+    fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False)
+    fig.update_layout(hovermode="closest", legend={"itemsizing": "constant", "font": {"size": 10}})
+    return fig
+
+
+def build_terms_figure(terms: list[tuple[str, float]], label: str) -> go.Figure:
+    words = [plot_text(t) for t, _ in terms][::-1]
+    weights = [w for _, w in terms][::-1]
     fig = go.Figure(
-        go.Heatmap(
-            z=wide.round(4).values.tolist(),
-            x=[d.isoformat() for d in wide.columns],
-            y=names,
-            colorscale="Cividis",
-            colorbar={"title": {"text": "share"}, "tickformat": ".0%"},
-            hovertemplate="%{y}<br>%{x}: %{z:.1%} of the digest<extra></extra>",
+        go.Bar(
+            x=weights,
+            y=words,
+            orientation="h",
+            marker={"color": "#0072B2"},
+            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
         )
     )
-    fig = _layout(fig, "Topic share per digest date", "digest date", "topic")
-    fig.update_layout(height=max(420, 22 * len(names) + 140), margin={"l": 320})
+    fig = _layout(
+        fig, f"Top terms of {plot_text(label)[:60]}", "c-TF-IDF weight", "", height=max(260, 26 * len(words) + 90)
+    )
+    fig.update_layout(margin={"l": 160})
     return fig
+
+
+def sparkline_svg(values: list[float], width: int = 120, height: int = 28) -> str:
+    """A small inline SVG line of `values` (numbers only: safe to put in a page as is)."""
+    vals = [float(v) for v in values if v == v]
+    if len(vals) < 2:
+        return ""
+    lo, hi = min(vals), max(vals)
+    span = hi - lo or 1.0
+    step = (width - 4) / (len(vals) - 1)
+    points = " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(vals)
+    )
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="share over time"><polyline fill="none" stroke="#0072B2" stroke-width="1.5" '
+        f'points="{points}"/></svg>'
+    )

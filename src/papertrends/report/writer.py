@@ -1,9 +1,22 @@
-"""Turns figures and data into files: the report folder, written atomically, plotly.js once per folder."""
+"""Turns a run's results into the report folder: pages, exports, and plotly.js once per folder.
+
+    reports/index.html            the latest run: headline, shares over time, topic map, topic table, changes
+    reports/topics/<id>.html      one page per topic
+    reports/data/*.csv            topics, prevalence, trends
+    reports/runs/index.html       every run, newest first
+    reports/runs/<run>/...        each run's own pages and exports, as they were
+    reports/assets/               plotly.js and the report's script, shared by every page
+
+Every file is written to a temporary name and renamed into place, and a run's folder is built aside and renamed
+whole, so a browser or a copy job never sees half a report.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -13,105 +26,115 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from papertrends.files import atomic_write
-
-
-@dataclass(frozen=True, slots=True)
-class ReportData:
-    """Everything a report shows, already computed."""
-
-    run: Mapping[str, Any]
-    topics: pd.DataFrame  # top-level: topic_id, label, size, top_terms [(term, weight)], representative, status
-    prevalence: pd.DataFrame  # per digest date: digest_date, topic_id, n, total, share, lo, hi
-    papers: pd.DataFrame  # paper_id, title, arxiv_id (at least the representative ones)
-    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window
-    events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
-    outliers: Mapping[str, Any]
-    all_topics: pd.DataFrame  # both levels, for the export
-    all_prevalence: pd.DataFrame  # every window, for the export
-
-
-def figure_json(fig: go.Figure) -> Markup:
-    """A figure as JSON that is safe inside a <script> element: no '<' survives, so no '</script>'."""
-    return Markup(fig.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-def ensure_plotly_js(folder: Path) -> str:
-    """Write plotly.js into the folder's assets once; return its path relative to the folder."""
-    import plotly
-    from plotly.offline import get_plotlyjs
-
-    name = f"assets/plotly-{plotly.__version__}.min.js"
-    target = folder / name
-    if not target.exists():
-        atomic_write(target, get_plotlyjs())
-    return name
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("papertrends.report", "templates"),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _topic_cards(data: ReportData) -> list[dict[str, Any]]:
-    titles = dict(zip(data.papers["paper_id"], data.papers["title"], strict=True))
-    arxiv = dict(zip(data.papers["paper_id"], data.papers["arxiv_id"], strict=True))
-    shares = data.prevalence.groupby("topic_id")["n"].sum() / max(1, data.prevalence["n"].sum())
-    cards = []
-    for row in data.topics.sort_values(["size", "topic_id"], ascending=[False, True]).itertuples():
-        cards.append(
-            {
-                "topic_id": row.topic_id,
-                "label": row.label,
-                "size": row.size,
-                "status": getattr(row, "status", None),
-                "share": float(shares.get(row.topic_id, 0.0)),
-                "terms": [(t, w) for t, w in row.top_terms],
-                "papers": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row.representative],
-            }
-        )
-    return cards
-
-
-def write_report(folder: Path, data: ReportData, figures: Mapping[str, go.Figure]) -> Path:
-    """Write index.html and the CSV exports under `folder`; return the page's path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    plotly_js = ensure_plotly_js(folder)
-    page = (
-        _environment()
-        .get_template("index.html")
-        .render(
-            run=data.run,
-            plotly_js=plotly_js,
-            figures={name: figure_json(fig) for name, fig in figures.items()},
-            topics=_topic_cards(data),
-            outliers=data.outliers,
-            trends=data.trends.to_dict("records"),
-        )
-    )
-    index = folder / "index.html"
-    atomic_write(index, page)
-    for name, frame in exports(data).items():
-        atomic_write(folder / "data" / f"{name}.csv", frame.to_csv(index=False))
-    return index
-
+from papertrends.report.pages import ReportInput, index_context, index_figures, runs_context, topic_context
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status", "first_seen", "last_seen", "level"]
 PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
 TREND_COLUMNS = ["topic_id", "label", "status", "effect", "p_value", "q_value", "window"]
 
 
-def exports(data: ReportData) -> dict[str, pd.DataFrame]:
+def figure_json(fig: go.Figure) -> Markup:
+    """A figure as JSON that is safe inside a <script> element: no '<', '>' or '&' survives as such."""
+    return Markup(fig.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def ensure_assets(folder: Path) -> dict[str, str]:
+    """plotly.js and the report's script, written once into `folder/assets`; returns their paths in it."""
+    import plotly
+    from plotly.offline import get_plotlyjs
+
+    names = {"plotly": f"assets/plotly-{plotly.__version__}.min.js", "script": "assets/papertrends.js"}
+    if not (folder / names["plotly"]).exists():
+        atomic_write(folder / names["plotly"], get_plotlyjs())
+    script = files("papertrends.report").joinpath("static/papertrends.js").read_text(encoding="utf-8")
+    target = folder / names["script"]
+    if not target.exists() or target.read_text(encoding="utf-8") != script:
+        atomic_write(target, script)
+    return names
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("papertrends.report", "templates"),
+        autoescape=select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = lambda v, digits=1: f"{100 * float(v):.{digits}f}%"
+    env.filters["signed"] = lambda v: f"{float(v):+.2f}"
+    return env
+
+
+def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
     """topics.csv, prevalence.csv and trends.csv, with the columns the README documents."""
-    topics = data.all_topics.assign(
-        top_terms=data.all_topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
-        parent_id=data.all_topics["parent_id"].map(lambda p: "" if p is None or pd.isna(p) else int(p)),
+    topics = data.topics.assign(
+        top_terms=data.topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
+        parent_id=data.topics["parent_id"].map(lambda p: "" if p is None or pd.isna(p) else int(p)),
     )
     return {
         "topics": topics.reindex(columns=TOPIC_COLUMNS),
-        "prevalence": data.all_prevalence.reindex(columns=PREVALENCE_COLUMNS),
+        "prevalence": data.prevalence.reindex(columns=PREVALENCE_COLUMNS),
         "trends": data.trends.reindex(columns=TREND_COLUMNS),
     }
+
+
+def _page(
+    env: Environment,
+    template: str,
+    root: str,
+    assets: Mapping[str, str],
+    figures: Mapping[str, go.Figure],
+    **context: Any,
+) -> str:
+    return env.get_template(template).render(
+        root=root, assets={k: root + v for k, v in assets.items()},
+        figures={k: figure_json(f) for k, f in figures.items()}, **context,
+    )  # fmt: skip
+
+
+def write_pages(target: Path, data: ReportInput, root: str, assets: Mapping[str, str], env: Environment) -> list[Path]:
+    """One run's pages and exports under `target`; `root` leads from `target` back to the report folder."""
+    written = []
+    index = target / "index.html"
+    atomic_write(index, _page(env, "index.html", root, assets, index_figures(data), **index_context(data)))
+    written.append(index)
+    for topic_id in data.top_level["topic_id"]:
+        context, figures = topic_context(data, int(topic_id))
+        page = target / "topics" / f"{int(topic_id)}.html"
+        atomic_write(page, _page(env, "topic.html", "../" + root, assets, figures, **context))
+        written.append(page)
+    for name, frame in exports(data).items():
+        atomic_write(target / "data" / f"{name}.csv", frame.to_csv(index=False))
+    return written
+
+
+def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Path:
+    """Write the latest run's pages at the top of `folder`, its own copy under runs/, and the runs index."""
+    folder.mkdir(parents=True, exist_ok=True)
+    assets = ensure_assets(folder)
+    env = _environment()
+    run_id = int(data.run["run_id"])
+    runs = folder / "runs"
+    runs.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".run-{run_id}-", dir=runs))
+    try:
+        write_pages(staging, data, "../../", assets, env)
+        final = runs / str(run_id)
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    kept = sorted((int(p.name) for p in runs.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True)
+    for old in kept[keep_runs:]:
+        shutil.rmtree(runs / str(old), ignore_errors=True)
+    listed = data.runs[data.runs["run_id"].isin(kept[:keep_runs])] if not data.runs.empty else data.runs
+    context = runs_context(ReportInput(**{**data.__dict__, "runs": listed}))
+    atomic_write(runs / "index.html", _page(env, "runs.html", "../", assets, {}, **context))
+    topic_dir = folder / "topics"
+    current = {str(int(t)) for t in data.top_level["topic_id"]}
+    for stale in topic_dir.glob("*.html") if topic_dir.exists() else []:
+        if stale.stem not in current:
+            stale.unlink()  # a topic that is gone keeps its page in the runs that had it
+    write_pages(folder, data, "", assets, env)
+    return folder / "index.html"

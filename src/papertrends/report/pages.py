@@ -1,0 +1,195 @@
+"""What each page shows, computed from a run's results. Pure: data in, template contexts out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from papertrends.report.figures import (
+    build_prevalence_figure,
+    build_terms_figure,
+    build_topic_lines_figure,
+    build_topic_map_figure,
+    build_topic_share_figure,
+    ranked_topics,
+    sparkline_svg,
+)
+
+WINDOWS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything the report shows, already computed."""
+
+    run: Mapping[str, Any]  # run_id, finished_at, counts, provenance
+    topics: pd.DataFrame  # both levels: topic_id, level, parent_id, label, size, top_terms, representative, status
+    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
+    prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
+    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window
+    papers: pd.DataFrame  # paper_id, title, arxiv_id, published
+    listings: pd.DataFrame = field(default_factory=pd.DataFrame)  # paper_id, digest_dates, upvotes
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # this run's: kind, level, topic_id, ...
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every run's events
+    previous_shares: Mapping[int, float] = field(default_factory=dict)
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # run_id, finished_at, status, summary
+    window: str = "week"
+    top: int = 20
+
+    @property
+    def top_level(self) -> pd.DataFrame:
+        return self.topics[self.topics["level"] == "topic"]
+
+
+def topic_shares(data: ReportInput) -> dict[int, float]:
+    daily = data.prevalence[data.prevalence["window"] == "day"]
+    counts = daily.groupby("topic_id")["n"].sum()
+    return (counts / max(1, counts.sum())).to_dict()
+
+
+def _sparkline(data: ReportInput, topic_id: int) -> str:
+    rows = data.prevalence[(data.prevalence["window"] == "week") & (data.prevalence["topic_id"] == topic_id)]
+    return sparkline_svg(rows.sort_values("window_start")["share"].tail(52).tolist())
+
+
+def headline(data: ReportInput, n: int = 5) -> dict[str, list[dict[str, Any]]]:
+    trends = data.trends.set_index("topic_id")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for status, ascending in (("rising", False), ("emerging", False), ("fading", True)):
+        rows = trends[trends["status"] == status].sort_values("effect", ascending=ascending).head(n)
+        out[status] = [{"topic_id": int(t), "label": r["label"], "effect": float(r["effect"]),
+                        "q_value": float(r["q_value"]), "spark": _sparkline(data, int(t))}
+                       for t, r in rows.iterrows()]  # fmt: skip
+    return out
+
+
+def topic_rows(data: ReportInput) -> list[dict[str, Any]]:
+    shares = topic_shares(data)
+    trends = data.trends.set_index("topic_id")
+    rows = []
+    for r in data.top_level.sort_values(["size", "topic_id"], ascending=[False, True]).itertuples():
+        t = int(r.topic_id)
+        rows.append({
+            "topic_id": t, "label": r.label, "size": int(r.size), "share": shares.get(t, 0.0),
+            "status": trends["status"].get(t, ""), "effect": float(trends["effect"].get(t, 0.0)),
+            "q_value": float(trends["q_value"].get(t, 1.0)), "terms": [w for w, _ in r.top_terms][:6],
+        })  # fmt: skip
+    return rows
+
+
+def changes(data: ReportInput, n: int = 8) -> dict[str, Any]:
+    """What changed since the last run: topic events, and the biggest movers in share."""
+    events = data.events.to_dict("records") if not data.events.empty else []
+    events = [e for e in events if e.get("level", "topic") == "topic"]
+    shares = topic_shares(data)
+    labels = dict(zip(data.top_level["topic_id"], data.top_level["label"], strict=True))
+    movers = sorted(
+        ({"topic_id": t, "label": labels[t], "before": data.previous_shares[t], "after": shares.get(t, 0.0),
+          "delta": shares.get(t, 0.0) - data.previous_shares[t]}
+         for t in labels if t in data.previous_shares),
+        key=lambda m: (-abs(m["delta"]), m["topic_id"]),
+    )[:n]  # fmt: skip
+    return {"events": events, "movers": [m for m in movers if abs(m["delta"]) > 0], "first": not data.previous_shares}
+
+
+def map_points(data: ReportInput) -> pd.DataFrame:
+    first = {
+        p: ds[0] if len(ds) else ""
+        for p, ds in zip(data.listings.get("paper_id", []), data.listings.get("digest_dates", []), strict=True)
+    }
+    points = data.assignments.merge(data.papers[["paper_id", "title"]], on="paper_id")
+    points = points.dropna(subset=["x", "y"])
+    return points.assign(first_digest=points["paper_id"].map(first).fillna(""))
+
+
+def index_figures(data: ReportInput) -> dict[str, Any]:
+    topics = data.top_level
+    figures: dict[str, Any] = {}
+    for window in WINDOWS:
+        figures[f"stacked-{window}"] = build_prevalence_figure(data.prevalence, topics, window, data.top)
+        figures[f"lines-{window}"] = build_topic_lines_figure(data.prevalence, topics, window)
+    points = map_points(data)
+    if not points.empty:
+        figures["map"] = build_topic_map_figure(points, topics)
+    return figures
+
+
+def index_context(data: ReportInput) -> dict[str, Any]:
+    order = ranked_topics(data.top_level)
+    labels = dict(zip(data.top_level["topic_id"], data.top_level["label"], strict=True))
+    return {
+        "run": data.run,
+        "headline": headline(data),
+        "topics": topic_rows(data),
+        "changes": changes(data),
+        "selector": [{"topic_id": t, "label": labels[t]} for t in order],
+        "window": data.window,
+        "windows": WINDOWS,
+    }
+
+
+def related_topics(data: ReportInput, topic_id: int, n: int = 5) -> list[dict[str, Any]]:
+    top = data.top_level.reset_index(drop=True)
+    if "centroid" not in top or len(top) < 2:
+        return []
+    matrix = np.stack(top["centroid"].map(lambda c: np.asarray(c, dtype=float)))
+    me = int(np.flatnonzero(top["topic_id"].to_numpy() == topic_id)[0])
+    sims = matrix @ matrix[me]
+    order = [i for i in np.argsort(-sims, kind="stable") if i != me][:n]
+    return [{"topic_id": int(top.loc[i, "topic_id"]), "label": top.loc[i, "label"], "similarity": float(sims[i])}
+            for i in order]  # fmt: skip
+
+
+def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The context and the figures of one topic's page."""
+    row = data.top_level[data.top_level["topic_id"] == topic_id].iloc[0]
+    members = data.assignments[data.assignments["topic_id"] == topic_id]
+    listed = data.papers.merge(members[["paper_id", "subtopic_id"]], on="paper_id")
+    if not data.listings.empty:
+        listed = listed.merge(data.listings, on="paper_id", how="left")
+    titles = dict(zip(data.papers["paper_id"], data.papers["title"], strict=True))
+    arxiv = dict(zip(data.papers["paper_id"], data.papers["arxiv_id"], strict=True))
+    subtopics = data.topics[(data.topics["level"] == "subtopic") & (data.topics["parent_id"] == topic_id)]
+    trend = data.trends[data.trends["topic_id"] == topic_id]
+    history = data.history
+    if not history.empty:
+        mine = history.apply(lambda e: e["topic_id"] == topic_id or topic_id in list(e["previous_ids"] if e["previous_ids"] is not None else []),
+                             axis=1)  # fmt: skip
+        history = history[mine & (history["level"] == "topic")]
+    papers = [
+        {"title": r.title, "arxiv_id": r.arxiv_id if isinstance(r.arxiv_id, str) else None,
+         "digest_dates": list(getattr(r, "digest_dates", []) or []),
+         "upvotes": None if pd.isna(getattr(r, "upvotes", None)) else int(r.upvotes)}
+        for r in listed.sort_values(["title"]).itertuples()
+    ]  # fmt: skip
+    context = {
+        "run": data.run,
+        "topic": {"topic_id": topic_id, "label": row["label"], "size": int(row["size"]),
+                  "terms": list(row["top_terms"]), "status": trend["status"].iloc[0] if len(trend) else "",
+                  "effect": float(trend["effect"].iloc[0]) if len(trend) else 0.0,
+                  "q_value": float(trend["q_value"].iloc[0]) if len(trend) else 1.0,
+                  "first_seen": trend["first_seen"].iloc[0] if "first_seen" in trend and len(trend) else None,
+                  "last_seen": trend["last_seen"].iloc[0] if "last_seen" in trend and len(trend) else None},
+        "representative": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row["representative"]],
+        "subtopics": [{"label": s.label, "size": int(s.size)} for s in subtopics.itertuples()],
+        "papers": papers,
+        "related": related_topics(data, topic_id),
+        "history": history.to_dict("records") if not history.empty else [],
+        "window": data.window,
+        "windows": WINDOWS,
+    }  # fmt: skip
+    figures = {f"share-{w}": build_topic_share_figure(data.prevalence, topic_id, row["label"], w) for w in WINDOWS}
+    figures["terms"] = build_terms_figure(list(row["top_terms"]), row["label"])
+    return context, figures
+
+
+def runs_context(data: ReportInput) -> dict[str, Any]:
+    rows = []
+    for r in data.runs.sort_values("run_id", ascending=False).itertuples():
+        rows.append({"run_id": int(r.run_id), "finished_at": str(r.finished_at)[:16], "status": r.status,
+                     "papers": r.papers, "topics": r.topics})  # fmt: skip
+    return {"run": data.run, "runs": rows}
