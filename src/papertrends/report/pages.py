@@ -157,8 +157,12 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
     trend = data.trends[data.trends["topic_id"] == topic_id]
     history = data.history
     if not history.empty:
-        mine = history.apply(lambda e: e["topic_id"] == topic_id or topic_id in list(e["previous_ids"] if e["previous_ids"] is not None else []),
-                             axis=1)  # fmt: skip
+
+        def involves(event: pd.Series) -> bool:
+            previous = event["previous_ids"] if event["previous_ids"] is not None else []
+            return event["topic_id"] == topic_id or topic_id in list(previous)
+
+        mine = history.apply(involves, axis=1)
         history = history[mine & (history["level"] == "topic")]
     papers = [
         {"title": r.title, "arxiv_id": r.arxiv_id if isinstance(r.arxiv_id, str) else None,
