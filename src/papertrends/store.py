@@ -260,17 +260,18 @@ class Store:
     def corpus(self, model_id: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Every paper with its embedding, in paper_id order: the documents a fit sees."""
         rows = self.db.execute(
-            """SELECT p.paper_id, p.title, p.abstract, p.text_hash, p.published, p.arxiv_id, e.dim, e.vector
+            """SELECT p.paper_id, p.title, p.abstract, p.text_hash, p.published, p.arxiv_id, p.organization, e.dim,
+                      e.vector
                FROM papers p JOIN embeddings e ON e.text_hash = p.text_hash AND e.model_id = ?
                ORDER BY p.paper_id""",
             [model_id],
         ).fetchall()
         frame = pd.DataFrame(
-            [r[:6] for r in rows],
-            columns=["paper_id", "title", "abstract", "text_hash", "published", "arxiv_id"],
+            [r[:7] for r in rows],
+            columns=["paper_id", "title", "abstract", "text_hash", "published", "arxiv_id", "organization"],
         )
-        dim = rows[0][6] if rows else 0
-        matrix = np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        dim = rows[0][7] if rows else 0
+        matrix = np.frombuffer(b"".join(r[8] for r in rows), dtype=np.float32).reshape(len(rows), dim)
         return frame, matrix
 
     def sightings(self) -> pd.DataFrame:

@@ -166,6 +166,7 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
         history = history[mine & (history["level"] == "topic")]
     papers = [
         {"title": r.title, "arxiv_id": r.arxiv_id if isinstance(r.arxiv_id, str) else None,
+         "organization": r.organization if isinstance(getattr(r, "organization", None), str) else None,
          "digest_dates": list(getattr(r, "digest_dates", []) or []),
          "upvotes": None if pd.isna(getattr(r, "upvotes", None)) else int(r.upvotes)}
         for r in listed.sort_values(["title"]).itertuples()

@@ -117,7 +117,10 @@ def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
             continue
         following = lines[i + 1][1] if i + 1 < len(lines) else None
         meta = _is_meta(line, following) or is_chrome(line) or _URL_LINE.match(line) is not None
-        if joinable and not meta:
+        # A wrapped line is never much longer than the one before it: a short title followed by a long
+        # abstract line are two paragraphs without a blank line between them, not one wrapped paragraph.
+        wrapped = joinable and len(line) <= len(lines[i - 1][1]) + 12
+        if wrapped and not meta:
             out[-1] = (out[-1][0], f"{out[-1][1]} {line}")
         else:
             out.append((number, line))
