@@ -191,9 +191,8 @@ def test_the_topic_table_sorts(report: Path, browser) -> None:
     ascending = browser.execute_script(sizes)
     assert ascending == sorted(ascending) and len(ascending) >= 3
     browser.find_element("css selector", "#topic-table th:nth-child(2)").click()
-    labels = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#topic-table tbody tr')).map(r => r.children[1].innerText.toLowerCase());"
-    )
+    rows = "document.querySelectorAll('#topic-table tbody tr')"
+    labels = browser.execute_script(f"return Array.from({rows}).map(r => r.children[1].innerText.toLowerCase());")
     assert labels in (sorted(labels), sorted(labels, reverse=True))
 
 

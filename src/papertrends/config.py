@@ -95,7 +95,7 @@ class TrendsConfig(_Section):
 class ReportConfig(_Section):
     folder: Path = Path("reports")
     top_topics: int = Field(20, ge=1, description="topics drawn as their own line; the rest are summed")
-    keep_runs: int = Field(20, ge=1, description="earlier runs' reports kept under reports/runs/")
+    keep_runs: int = Field(10, ge=1, description="earlier runs' reports kept under reports/runs/")
 
 
 class ScheduleConfig(_Section):

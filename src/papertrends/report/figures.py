@@ -127,9 +127,8 @@ def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, win
         fig.add_trace(go.Scatter(
             x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
             line={"color": "#0072B2", "width": 2}, name=name[:60], visible=visible,
-            customdata=np.stack([rows["n"], rows["total"], rows["lo"], rows["hi"]], axis=1).round(4).tolist(),
-            hovertemplate="%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)"
-            "<br>95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",
+            customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist(),
+            hovertemplate="%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)<extra></extra>",
         ))  # fmt: skip
     fig = _layout(
         fig,
