@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run test lint clean
+.PHONY: setup browser run test screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: setup
 
 test: setup browser
 	$(PY) -m pytest
+
+screenshots: setup browser
+	$(PY) -m pytest tests/test_browser.py
+	@echo "screenshots in test-output/screenshots/"
 
 lint: setup
 	$(VENV)/bin/ruff check src flows tests
