@@ -1,6 +1,8 @@
-"""The papertrends update flow: read new snapshots, store, embed what is new, fit, prevalence, report.
+"""The papertrends update flow: fetch (optional), read new snapshots, store, embed what is new, fit, report.
 
-Thin wiring only: every task calls the library in `papertrends`, which knows nothing of Prefect.
+Thin wiring only: every task calls the library in `papertrends`, which knows nothing of Prefect. Retries are on
+the I/O steps (fetching, reading files); none on fitting. The whole run holds the database's run lock, so two
+runs never write one database at once.
 """
 
 from __future__ import annotations
@@ -8,16 +10,20 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import Settings, load_settings
 from papertrends.embed import SentenceTransformerEmbedder, embed_in_chunks
+from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import IngestSummary, ReadResult, read_snapshots, store_snapshots
+from papertrends.lock import RunLock
 from papertrends.report import build_report, package_versions
 from papertrends.store import open_store
 
@@ -32,6 +38,7 @@ class RunSummary:
     digest_dates: int
     rejected_total: int
     embeddings_computed: int
+    fetched: int = 0
     n_topics: int = 0
     n_subtopics: int = 0
     outlier_share: float = 0.0
@@ -42,6 +49,12 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@task(name="fetch digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60])
+def fetch_task(settings: Settings, days: int) -> FetchResult:
+    today = datetime.now(UTC).date()
+    return fetch_range(today - timedelta(days=days - 1), today, settings.snapshots.folder, settings.fetch)
 
 
 @task(name="read snapshots", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
@@ -78,13 +91,12 @@ def fit_task(settings: Settings, run_id: int, model_id: str, force: bool) -> Ana
     return result
 
 
-@task(name="render report", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+@task(name="render report", cache_policy=NO_CACHE)
 def render_task(settings: Settings, run: dict[str, Any], result: Analysis) -> str:
     r = settings.report
     with open_store(settings.store.path) as store:
-        path = build_report(
-            r.folder, store, run, result, window=settings.trends.window, top=r.top_topics, keep_runs=r.keep_runs
-        )
+        path = build_report(r.folder, store, run, result, window=settings.trends.window, top=r.top_topics,
+                            keep_runs=r.keep_runs)  # fmt: skip
     return str(path)
 
 
@@ -96,18 +108,72 @@ def _timed(seconds: dict[str, float], step: str, fn: Any, *args: Any) -> Any:
         seconds[step] = round(time.perf_counter() - start, 2)
 
 
+def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
+    """What a person watching the Prefect UI wants: the report, what happened, and the trends."""
+    report = Path(summary.report).resolve()
+    create_link_artifact(key="papertrends-report", link=report.as_uri(), link_text=f"report of run {summary.run_id}",
+                         description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
+    i = summary.ingest
+    new_topics = result.events[result.events["kind"] == "new"] if not result.events.empty else result.events
+    shares = result.prevalence[result.prevalence["window"] == "day"].groupby("topic_id")["n"].sum()
+    movers = result.trends.reindex(result.trends["effect"].abs().sort_values(ascending=False).index).head(5)
+    lines = [
+        f"# papertrends run {summary.run_id}",
+        "",
+        f"- new digests: **{i.new_snapshots}** ({summary.digest_dates} in all); new papers: **{i.new_papers}** "
+        f"({summary.papers_total} in all); embeddings computed: {summary.embeddings_computed}",
+        f"- topics: **{summary.n_topics}**, outliers {summary.outlier_share:.1%}; new topics: {len(new_topics)}",
+        f"- trends: {', '.join(f'{n} {k}' for k, n in sorted(summary.statuses.items()))}",
+        f"- rejected files this run: {i.rejected_files} ({summary.rejected_total} in all)",
+        "",
+        "## Biggest movers",
+        "",
+        "| topic | status | effect (pts / 30 days) | q |",
+        "|---|---|---|---|",
+        *[f"| {r.label} | {r.status} | {r.effect:+.2f} | {r.q_value:.3f} |" for r in movers.itertuples()],
+    ]
+    if i.rejections:
+        lines += ["", "## Rejected files", "", *[f"- `{r}`" for r in i.rejections]]
+    if not new_topics.empty:
+        lines += ["", "## New topics", "", *[f"- {r.topic_id}: {r.detail}" for r in new_topics.itertuples()]]
+    create_markdown_artifact(key="papertrends-summary", markdown="\n".join(lines), description="Run summary")
+    table = result.trends.assign(share=result.trends["topic_id"].map(shares / max(1, shares.sum())).round(4))
+    create_table_artifact(
+        key="papertrends-trends",
+        table=json.loads(
+            table[["topic_id", "label", "status", "effect", "q_value", "share"]].to_json(orient="records")
+        ),
+        description="Each topic's trend",
+    )
+
+
 @flow(name="papertrends-update", log_prints=False)
 def update_flow(
     config: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
     progress: bool = True,
     refit: bool = False,
+    fetch_days: int = 0,
 ) -> dict[str, Any]:
-    """One incremental run: only new snapshots are parsed and only new texts embedded."""
+    """One incremental run: only new snapshots are parsed and only new texts embedded.
+
+    `fetch_days` > 0 first downloads the digests of that many days up to today into the snapshot folder.
+    """
     logger = get_run_logger()
     settings = load_settings(Path(config) if config else None).with_overrides(**(overrides or {}))
+    with RunLock(settings.store.path, wait_seconds=settings.store.lock_wait_seconds):
+        return _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days)
+
+
+def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fetch_days: int) -> dict[str, Any]:
     model_id = SentenceTransformerEmbedder(settings.embedding).model_id
     seconds: dict[str, float] = {}
+    fetched = 0
+    if fetch_days > 0:
+        got = _timed(seconds, "fetch", fetch_task, settings, fetch_days)
+        fetched = len(got.fetched)
+        for day, reason in got.failed:
+            logger.warning("could not fetch %s: %s", day, reason)
     with open_store(settings.store.path) as store:
         run_id = store.start_run(settings.fit_hash(), model_id)
         seen = store.seen_hashes()
@@ -119,17 +185,8 @@ def update_flow(
     with open_store(settings.store.path) as store:
         counts = store.counts()
         fingerprint = store.snapshot_fingerprint()
-    summary = RunSummary(
-        run_id,
-        "running",
-        ingest,
-        counts["snapshots"],
-        counts["papers"],
-        counts["digest_dates"],
-        counts["rejected_files"],
-        embedded,
-        seconds=seconds,
-    )
+    summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
+                         counts["rejected_files"], embedded, fetched=fetched, seconds=seconds)  # fmt: skip
     try:
         result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
@@ -163,5 +220,6 @@ def update_flow(
     finally:
         with open_store(settings.store.path) as store:
             store.finish_run(run_id, summary.status, summary.as_dict())
+    publish_artifacts(summary, result)
     logger.info("run %s: %s topics, report at %s", run_id, summary.n_topics, summary.report)
     return summary.as_dict()

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+DEFAULT_CONFIG = Path("config/papertrends.toml")
 FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
 
 
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--snapshots", type=Path, help="folder to write into (overrides [snapshots] folder)")
     fetch.add_argument("--base-url", help="API address (overrides [fetch] base_url)")
 
+    serve = sub.add_parser("serve", help="serve the update flow as a scheduled Prefect deployment ([schedule])")
+    serve.add_argument("--cron", help="overrides [schedule] cron")
+
     paper = sub.add_parser("paper", help="one paper: its fields, every digest it appeared in, upvotes over time")
     paper.add_argument("id", help="arXiv id, papertrends paper id, or words of the title")
     paper.add_argument("--db", type=Path, help="DuckDB file (overrides [store] path)")
@@ -77,7 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             refit=args.refit,
         )
-    except (ConfigError, FileNotFoundError, ValueError, RuntimeError) as e:
+    except (ConfigError, FileNotFoundError, ValueError, RuntimeError) as e:  # DatabaseBusyError included
         print(f"papertrends: {e}", file=sys.stderr)
         return 1
     print(format_summary(summary))
@@ -178,6 +182,26 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    if not os.environ.get("PREFECT_API_URL"):
+        print(
+            "papertrends: serve needs a Prefect server: start one with `prefect server start`, then "
+            "export PREFECT_API_URL=http://127.0.0.1:4200/api",
+            file=sys.stderr,
+        )
+        return 1
+    from flows.serve import serve_update
+
+    config = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    settings = _settings(args, schedule={"cron": args.cron})
+    print(
+        f"serving deployment papertrends-update/{settings.schedule.deployment}: cron '{settings.schedule.cron}' "
+        f"({settings.schedule.timezone}), database {settings.store.path}, reports {settings.report.folder}"
+    )
+    serve_update(config, settings)
+    return 0
+
+
 def _cmd_paper(args: argparse.Namespace) -> int:
     from papertrends.store import open_store
 
@@ -223,7 +247,7 @@ def format_paper(paper: Any, history: Any) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "paper": _cmd_paper}
+    handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "serve": _cmd_serve, "paper": _cmd_paper}
     return handlers[args.command](args)
 
 

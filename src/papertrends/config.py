@@ -36,6 +36,7 @@ class FetchConfig(_Section):
 
 class StoreConfig(_Section):
     path: Path = Path("data/papertrends.duckdb")
+    lock_wait_seconds: float = Field(0.0, ge=0, description="how long a run waits for another run to finish")
 
 
 class EmbeddingConfig(_Section):
@@ -101,6 +102,9 @@ class ReportConfig(_Section):
 class ScheduleConfig(_Section):
     cron: str = "0 7 * * *"
     timezone: str = "UTC"
+    deployment: str = "papertrends-daily"
+    fetch: bool = Field(False, description="fetch the last `fetch_days` days' digests before each scheduled run")
+    fetch_days: int = Field(3, ge=1)
 
 
 class Settings(_Section):

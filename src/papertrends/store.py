@@ -420,8 +420,12 @@ class Store:
         return len(ids), hashlib.sha256("".join(ids).encode()).hexdigest()[:16]
 
     def next_topic_id(self) -> int:
-        """Registry ids are never reused: the next is one past the largest ever given."""
-        row = self.db.execute("SELECT coalesce(max(topic_id), -1) + 1 FROM topics").fetchone()
+        """Registry ids are never reused: the next is one past the largest a completed run gave (an interrupted
+        run's ids were never shown, so a rerun gives the same ones)."""
+        row = self.db.execute(
+            """SELECT coalesce(max(topic_id), -1) + 1 FROM topics
+               WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'completed')"""
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
