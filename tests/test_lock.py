@@ -31,9 +31,8 @@ def test_a_second_run_is_refused_while_one_holds_the_database(tmp_path: Path) ->
             with RunLock(db):
                 pass
         start = time.monotonic()
-        with pytest.raises(DatabaseBusyError):
-            with RunLock(db, wait_seconds=1.0, poll_seconds=0.1):
-                pass
+        with pytest.raises(DatabaseBusyError), RunLock(db, wait_seconds=1.0, poll_seconds=0.1):
+            pass
         assert time.monotonic() - start >= 1.0  # it waited its turn before giving up
     finally:
         holder.kill()
