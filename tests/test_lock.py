@@ -27,9 +27,8 @@ def test_a_second_run_is_refused_while_one_holds_the_database(tmp_path: Path) ->
     db = tmp_path / "pt.duckdb"
     holder = _holder(db)
     try:
-        with pytest.raises(DatabaseBusyError, match=r"in use by another papertrends run \(pid \d+"):
-            with RunLock(db):
-                pass
+        with pytest.raises(DatabaseBusyError, match=r"in use by another papertrends run \(pid \d+"), RunLock(db):
+            pass
         start = time.monotonic()
         with pytest.raises(DatabaseBusyError), RunLock(db, wait_seconds=1.0, poll_seconds=0.1):
             pass

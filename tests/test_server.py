@@ -52,9 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, sample_vectors) -> Iterator
            "PREFECT_LOGGING_LEVEL": "INFO"}  # fmt: skip
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
+    logs = [open(tmp / "server.log", "w"), open(tmp / "serve.log", "w")]  # noqa: SIM115 - closed below
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=open(tmp / "server.log", "w"),
-                              stderr=subprocess.STDOUT)  # fmt: skip
+                               "--port", str(port)], env=env, stdout=logs[0], stderr=subprocess.STDOUT)  # fmt: skip
     served = None
     try:
         _wait(lambda: _healthy(url), 180, "the Prefect server")
@@ -71,8 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sample_vectors) -> Iterator
         config.write_text(text.replace('timezone = "UTC"\n', 'timezone = "UTC"\ndeployment = "papertrends-test"\n', 1))
         served_env = {**env, "PREFECT_API_URL": url}
         served = subprocess.Popen([sys.executable, "-m", "papertrends.cli", "--config", str(config), "serve"],
-                                  cwd=ROOT, env=served_env, stdout=open(tmp / "serve.log", "w"),
-                                  stderr=subprocess.STDOUT)  # fmt: skip
+                                  cwd=ROOT, env=served_env, stdout=logs[1], stderr=subprocess.STDOUT)  # fmt: skip
         yield {"url": url, "tmp": tmp, "env": served_env}
     finally:
         for process in (served, server):
@@ -82,6 +81,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sample_vectors) -> Iterator
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        for log in logs:
+            log.close()
 
 
 def _client_call(url: str, fn):  # noqa: ANN001, ANN202
