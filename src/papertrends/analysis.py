@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from papertrends.config import Settings
+from papertrends.faults import crash_point
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.registry import Known, align, retention
 from papertrends.store import Store, embedding_text
@@ -142,6 +143,7 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
             "events": [],
             "metrics": {**(last.get("metrics") or {}), "reused_run": int(last["run_id"])},
         }
+    crash_point("fit")
     docs = documents(papers)
     anchors = None
     if previous is not None:

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from papertrends.config import EmbeddingConfig
+from papertrends.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def embed_in_chunks(
             chunk = ordered[start : start + chunk_size]
             vectors = embedder.encode([text for _, text in chunk])
             save([key for key, _ in chunk], vectors)
+            crash_point("embed")
             if bar is not None:
                 bar.update(len(chunk))
     finally:

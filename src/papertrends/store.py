@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from papertrends.catalog import Catalog, Paper
+from papertrends.faults import crash_point
 from papertrends.snapshots import ParseError, Snapshot
 
 SCHEMA = """
@@ -216,6 +217,7 @@ class Store:
             ]
         )
         with self.transaction():
+            crash_point("ingest")
             if not snaps.empty:
                 versions = dict(
                     self.db.execute(
@@ -352,6 +354,7 @@ class Store:
             for table, frame in frames.items():
                 self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
                 self._insert(table, frame.assign(run_id=run_id), on_conflict="fail")
+                crash_point("save")
             self.db.execute("UPDATE runs SET corpus_hash = ? WHERE run_id = ?", [analysis.corpus_hash, run_id])
 
     def last_completed_run(self) -> dict[str, Any] | None:

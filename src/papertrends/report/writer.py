@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from papertrends.faults import crash_point
 from papertrends.files import atomic_write
 from papertrends.report.pages import ReportInput, index_context, index_figures, runs_context, topic_context
 
@@ -93,24 +94,37 @@ def _page(
 
 
 def write_pages(target: Path, data: ReportInput, root: str, assets: Mapping[str, str], env: Environment) -> list[Path]:
-    """One run's pages and exports under `target`; `root` leads from `target` back to the report folder."""
+    """One run's pages and exports under `target`; `root` leads from `target` back to the report folder.
+
+    index.html is written last: until then the previous index, and what it links to, stand as they were."""
     written = []
-    index = target / "index.html"
-    atomic_write(index, _page(env, "index.html", root, assets, index_figures(data), **index_context(data)))
-    written.append(index)
     for topic_id in data.top_level["topic_id"]:
         context, figures = topic_context(data, int(topic_id))
         page = target / "topics" / f"{int(topic_id)}.html"
         atomic_write(page, _page(env, "topic.html", "../" + root, assets, figures, **context))
         written.append(page)
+        if root == "":
+            crash_point("report")  # half-way through the latest pages
     for name, frame in exports(data).items():
         atomic_write(target / "data" / f"{name}.csv", frame.to_csv(index=False))
+    index = target / "index.html"
+    atomic_write(index, _page(env, "index.html", root, assets, index_figures(data), **index_context(data)))
+    written.append(index)
     return written
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Temporary files and half-built run folders that a killed run left behind."""
+    for tmp in folder.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    for staging in (folder / "runs").glob(".run-*") if (folder / "runs").exists() else []:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Path:
     """Write the latest run's pages at the top of `folder`, its own copy under runs/, and the runs index."""
     folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
     assets = ensure_assets(folder)
     env = _environment()
     run_id = int(data.run["run_id"])
