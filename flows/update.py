@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from papertrends.analysis import Analysis, analyse
-from papertrends.config import Settings, load_settings
-from papertrends.embed import SentenceTransformerEmbedder, embed_in_chunks
+from papertrends.config import EmbeddingConfig, Settings, load_settings
+from papertrends.embed import SentenceTransformerEmbedder, embed_in_chunks, encode_texts
 from papertrends.fetch import FetchResult, fetch_range
-from papertrends.ingest import IngestSummary, ReadResult, read_snapshots, store_snapshots
+from papertrends.ingest import IngestSummary, ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
 from papertrends.report import build_report, package_versions
+from papertrends.snapshots import list_snapshot_files
 from papertrends.store import open_store
 
 
@@ -58,9 +62,22 @@ def fetch_task(settings: Settings, days: int) -> FetchResult:
 
 
 @task(name="read snapshots", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
-def read_task(settings: Settings, seen: set[str]) -> ReadResult:
+def read_task(settings: Settings, files: list[Path], seen: set[str]) -> ReadResult:
     s = settings.snapshots
-    return read_snapshots(s.folder, fmt=s.format, dates=dict(s.dates), seen=seen, fields=dict(s.fields))
+    return read_files(files, fmt=s.format, dates=dict(s.dates), seen=seen, fields=dict(s.fields))
+
+
+def read_all(settings: Settings, seen: set[str]) -> ReadResult:
+    """Parse the snapshot files in batches, one task each: spread over the workers with the Dask runner."""
+    files = list_snapshot_files(settings.snapshots.folder)
+    size = settings.runner.files_per_batch
+    futures = [read_task.submit(settings, files[i : i + size], seen) for i in range(0, len(files), size)]
+    return merge_reads([f.result() for f in futures])
+
+
+@task(name="embed batch", cache_policy=NO_CACHE)
+def embed_batch_task(config: EmbeddingConfig, texts: list[str]) -> np.ndarray:
+    return encode_texts(config, texts)
 
 
 @task(name="store snapshots", cache_policy=NO_CACHE)
@@ -74,12 +91,18 @@ def embed_task(settings: Settings, progress: bool) -> int:
     embedder = SentenceTransformerEmbedder(settings.embedding)
     with open_store(settings.store.path) as store:
         missing = store.missing_embeddings(embedder.model_id)
+
+        def on_workers(chunks: list[list[str]]) -> Iterator[np.ndarray]:
+            futures = [embed_batch_task.submit(settings.embedding, texts) for texts in chunks]
+            return (f.result() for f in futures)
+
         return embed_in_chunks(
             missing,
             embedder,
             lambda keys, vectors: store.save_embeddings(embedder.model_id, keys, vectors),
             chunk_size=settings.embedding.chunk_size,
             progress=progress,
+            map_chunks=on_workers if settings.runner.kind == "dask" else None,
         )
 
 
@@ -147,7 +170,29 @@ def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
     )
 
 
-@flow(name="papertrends-update", log_prints=False)
+def task_runner_for(settings: Settings):  # noqa: ANN201 - a Prefect task runner
+    """The in-process runner (one task at a time: torch already uses every core), or Prefect's Dask runner
+    against `[runner] address` (a LocalCluster of `[runner] workers` processes when empty)."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    r = settings.runner
+    if r.kind == "local":
+        return ThreadPoolTaskRunner(max_workers=1)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as e:
+        raise RuntimeError("[runner] kind = 'dask' needs prefect-dask: pip install 'papertrends[dask]'") from e
+    if r.address:
+        return DaskTaskRunner(address=r.address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": r.workers, "threads_per_worker": 1, "processes": True})
+
+
+def flow_for(settings: Settings):  # noqa: ANN201
+    """The update flow with the task runner the settings ask for."""
+    return update_flow.with_options(task_runner=task_runner_for(settings))
+
+
+@flow(name="papertrends-update", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def update_flow(
     config: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
@@ -177,7 +222,7 @@ def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fet
     with open_store(settings.store.path) as store:
         run_id = store.start_run(settings.fit_hash(), model_id)
         seen = store.seen_hashes()
-    read = _timed(seconds, "read", read_task, settings, seen)
+    read = _timed(seconds, "read", read_all, settings, seen)
     ingest = _timed(seconds, "store", store_task, settings, read)
     for line in ingest.rejections:
         logger.warning("rejected: %s", line)

@@ -65,7 +65,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Ephemeral Prefect runs a local server for this process only; it has no one to send telemetry to.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from flows.update import update_flow
+    from flows.update import flow_for
 
     from papertrends.config import ConfigError
 
@@ -75,7 +75,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "report": {"folder": args.reports},
     }
     try:
-        summary = update_flow(
+        settings = _settings(args, **overrides)
+        summary = flow_for(settings)(
             config=str(args.config) if args.config else None,
             overrides=overrides,
             progress=not args.no_progress,

@@ -34,6 +34,13 @@ class FetchConfig(_Section):
     timeout_seconds: float = Field(30.0, gt=0)
 
 
+class RunnerConfig(_Section):
+    kind: Literal["local", "dask"] = "local"
+    address: str = Field("", description="dask scheduler address; empty: a LocalCluster of `workers` processes")
+    workers: int = Field(2, ge=1)
+    files_per_batch: int = Field(50, ge=1, description="snapshot files parsed per task")
+
+
 class StoreConfig(_Section):
     path: Path = Path("data/papertrends.duckdb")
     lock_wait_seconds: float = Field(0.0, ge=0, description="how long a run waits for another run to finish")
@@ -110,6 +117,7 @@ class ScheduleConfig(_Section):
 class Settings(_Section):
     snapshots: SnapshotsConfig = SnapshotsConfig()
     fetch: FetchConfig = FetchConfig()
+    runner: RunnerConfig = RunnerConfig()
     store: StoreConfig = StoreConfig()
     embedding: EmbeddingConfig = EmbeddingConfig()
     umap: UmapConfig = UmapConfig()

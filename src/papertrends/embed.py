@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -88,6 +88,16 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+_EMBEDDERS: dict[EmbeddingConfig, SentenceTransformerEmbedder] = {}
+
+
+def encode_texts(config: EmbeddingConfig, texts: Sequence[str]) -> np.ndarray:
+    """Embed with the model `config` names, loaded once per process (a Dask worker keeps it between batches)."""
+    if config not in _EMBEDDERS:
+        _EMBEDDERS[config] = SentenceTransformerEmbedder(config)
+    return _EMBEDDERS[config].encode(texts)
+
+
 def embed_in_chunks(
     items: Sequence[tuple[str, str]],
     embedder: Embedder,
@@ -95,10 +105,12 @@ def embed_in_chunks(
     *,
     chunk_size: int,
     progress: bool = True,
+    map_chunks: Callable[[list[list[str]]], Iterable[np.ndarray]] | None = None,
 ) -> int:
     """Embed (key, text) pairs, shortest texts first so batches pad little, saving after every chunk.
 
     A run killed part-way keeps every chunk saved before the kill. Returns how many texts were embedded.
+    `map_chunks` computes the chunks' vectors elsewhere (e.g. on a cluster's workers), yielding them in order.
     """
     if not items:
         return 0
@@ -108,10 +120,11 @@ def embed_in_chunks(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(ordered), desc="embedding", unit="paper", dynamic_ncols=True)
+    chunks = [ordered[start : start + chunk_size] for start in range(0, len(ordered), chunk_size)]
+    texts = [[text for _, text in chunk] for chunk in chunks]
+    results = map_chunks(texts) if map_chunks is not None else (embedder.encode(t) for t in texts)
     try:
-        for start in range(0, len(ordered), chunk_size):
-            chunk = ordered[start : start + chunk_size]
-            vectors = embedder.encode([text for _, text in chunk])
+        for chunk, vectors in zip(chunks, results, strict=True):
             save([key for key, _ in chunk], vectors)
             crash_point("embed")
             if bar is not None:

@@ -58,8 +58,29 @@ def read_snapshots(
     fields: dict[str, str] | None = None,
 ) -> ReadResult:
     """Parse every snapshot file under `folder` whose content is not in `seen` (content hashes)."""
+    return read_files(list_snapshot_files(folder), fmt=fmt, dates=dates, seen=seen, fields=fields)
+
+
+def merge_reads(parts: list[ReadResult]) -> ReadResult:
+    """One ReadResult from the results of reading batches of files (in the batches' order)."""
+    return ReadResult(
+        files=sum(p.files for p in parts),
+        unchanged=sum(p.unchanged for p in parts),
+        snapshots=tuple(s for p in parts for s in p.snapshots),
+        rejected=tuple(r for p in parts for r in p.rejected),
+    )
+
+
+def read_files(
+    files: list[Path],
+    *,
+    fmt: str = "auto",
+    dates: dict[str, date] | None = None,
+    seen: set[str] | frozenset[str] = frozenset(),
+    fields: dict[str, str] | None = None,
+) -> ReadResult:
+    """Parse these snapshot files (those whose content is not in `seen`); a bad file is set aside."""
     dates = dates or {}
-    files = list_snapshot_files(folder)
     snapshots: list[Snapshot] = []
     rejected: list[Rejected] = []
     unchanged = 0

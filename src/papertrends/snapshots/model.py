@@ -23,6 +23,13 @@ class ParseError(ValueError):
             text += f" ({hint})"
         super().__init__(text)
 
+    def __reduce__(self) -> tuple:  # travels between processes (Dask workers) whole
+        return (_rebuild_parse_error, (self.source, self.reason, self.line, self.hint, self.n_entries))
+
+
+def _rebuild_parse_error(source: str, reason: str, line: int | None, hint: str, n_entries: int) -> ParseError:
+    return ParseError(source, reason, line=line, hint=hint, n_entries=n_entries)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
