@@ -89,6 +89,7 @@ class TopicsConfig(_Section):
     match_similarity: float = Field(0.9, ge=0, le=1, description="or least centroid similarity to keep an id")
     labels: dict[int, str] = Field(default_factory=dict, description="topic id -> label chosen by the user")
     evaluate: bool = Field(True, description="compute NPMI coherence and topic diversity for each run")
+    backend: Literal["cpu", "cuml"] = Field("cpu", description="cuml: UMAP and HDBSCAN on a GPU when importable")
 
 
 class TrendsConfig(_Section):

@@ -21,12 +21,28 @@ log = logging.getLogger(__name__)
 OUTLIER = -1
 
 
-def build_bertopic(settings: Settings, n_docs: int):  # noqa: ANN201 - bertopic is imported only here
-    """A BERTopic whose every component comes from the config; nothing is left to library defaults."""
-    from bertopic import BERTopic
+def reduction_and_clustering(backend: str) -> tuple[type, type, str]:
+    """UMAP and HDBSCAN classes: cuML's on a GPU when asked for and importable, else umap-learn and hdbscan."""
+    if backend == "cuml":
+        try:
+            from cuml.cluster import HDBSCAN as CumlHDBSCAN
+            from cuml.manifold import UMAP as CumlUMAP
+
+            return CumlUMAP, CumlHDBSCAN, "cuml"
+        except ImportError as e:  # also when CUDA is missing under an installed cuml
+            log.warning("[topics] backend = 'cuml', but cuML cannot be imported (%s): using umap-learn and "
+                        "hdbscan on the CPU", e)  # fmt: skip
     from hdbscan import HDBSCAN
     from umap import UMAP
 
+    return UMAP, HDBSCAN, "cpu"
+
+
+def build_bertopic(settings: Settings, n_docs: int):  # noqa: ANN201 - bertopic is imported only here
+    """A BERTopic whose every component comes from the config; nothing is left to library defaults."""
+    from bertopic import BERTopic
+
+    UMAP, HDBSCAN, backend = reduction_and_clustering(settings.topics.backend)  # noqa: N806
     u, h, t = settings.umap, settings.hdbscan, settings.topics
     umap_model = UMAP(
         n_neighbors=min(u.n_neighbors, max(2, n_docs - 1)),
@@ -34,7 +50,7 @@ def build_bertopic(settings: Settings, n_docs: int):  # noqa: ANN201 - bertopic 
         min_dist=u.min_dist,
         metric=u.metric,
         random_state=t.seed,
-        low_memory=True,
+        **({"low_memory": True} if backend == "cpu" else {}),
     )
     hdbscan_model = HDBSCAN(
         min_cluster_size=h.min_cluster_size,
@@ -42,7 +58,7 @@ def build_bertopic(settings: Settings, n_docs: int):  # noqa: ANN201 - bertopic 
         metric=h.metric,
         cluster_selection_method=h.cluster_selection_method,
         prediction_data=False,
-        core_dist_n_jobs=1,
+        **({"core_dist_n_jobs": 1} if backend == "cpu" else {}),
     )
     return BERTopic(
         embedding_model=None,
