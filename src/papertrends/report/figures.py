@@ -87,6 +87,16 @@ def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, wind
 WINDOWS_LABEL = {"day": "digest", "week": "week", "month": "month"}
 
 
+def interval_band(x: list[str], rows: pd.DataFrame, *, visible: bool = True) -> list[go.Scatter]:
+    """The 95% interval as a shaded band: an invisible lower line, then the upper line filled down to it."""
+    edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "visible": visible}
+    return [
+        go.Scatter(x=x, y=rows["lo"].round(4).tolist(), showlegend=False, name="95% interval (low)", **edge),
+        go.Scatter(x=x, y=rows["hi"].round(4).tolist(), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
+                   name="95% interval", **edge),
+    ]  # fmt: skip
+
+
 def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, window: str) -> go.Figure:
     """Each topic's share with its 95% interval as a band; three traces per topic (lo, hi, share), in
     `ranked_topics` order, all hidden but the first topic's: the page's topic selector shows one at a time."""
@@ -99,31 +109,7 @@ def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, win
         x = [str(d)[:10] for d in rows["window_start"]]
         visible = rank == 0
         name = plot_text(_name(topic_id, labels))
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=rows["lo"].round(4).tolist(),
-                mode="lines",
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                visible=visible,
-                name=f"{name} lo",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=rows["hi"].round(4).tolist(),
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor="rgba(0,114,178,0.18)",
-                hoverinfo="skip",
-                name="95% interval",
-                visible=visible,
-            )
-        )
+        fig.add_traces(interval_band(x, rows, visible=visible))
         fig.add_trace(go.Scatter(
             x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
             line={"color": "#0072B2", "width": 2}, name=name[:60], visible=visible,
@@ -147,10 +133,7 @@ def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str
     rows = rows.sort_values("window_start")
     x = [str(d)[:10] for d in rows["window_start"]]
     fig = go.Figure([
-        go.Scatter(x=x, y=rows["lo"].round(4).tolist(), mode="lines", line={"width": 0}, hoverinfo="skip",
-                   showlegend=False),
-        go.Scatter(x=x, y=rows["hi"].round(4).tolist(), mode="lines", line={"width": 0}, fill="tonexty",
-                   fillcolor="rgba(0,114,178,0.18)", hoverinfo="skip", name="95% interval"),
+        *interval_band(x, rows),
         go.Scatter(x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
                    line={"color": "#0072B2", "width": 2}, name="share of papers",
                    customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist(),
