@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -67,8 +68,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sample_vectors) -> Iterator
         text = text.replace('path = "data/papertrends.duckdb"', f'path = "{tmp / "pt.duckdb"}"')
         text = text.replace('folder = "reports"', f'folder = "{tmp / "reports"}"')
         text = text.replace('cron = "0 7 * * *"', 'cron = "15 6 * * 1-5"')
-        config.write_text(text + "\n", encoding="utf-8")
-        config.write_text(text.replace('timezone = "UTC"\n', 'timezone = "UTC"\ndeployment = "papertrends-test"\n', 1))
+        config.write_text(text.replace('deployment = "papertrends-daily"', 'deployment = "papertrends-test"'))
         served_env = {**env, "PREFECT_API_URL": url}
         served = subprocess.Popen([sys.executable, "-m", "papertrends.cli", "--config", str(config), "serve"],
                                   cwd=ROOT, env=served_env, stdout=logs[1], stderr=subprocess.STDOUT)  # fmt: skip
@@ -145,3 +145,30 @@ def test_two_triggers_run_one_at_a_time_and_publish_artifacts(server: dict) -> N
     summary = by_key["papertrends-summary"]
     assert summary["type"] == "markdown" and "papertrends run" in summary["data"] and "new papers" in summary["data"]
     assert (server["tmp"] / "reports" / "index.html").exists()
+
+
+def test_an_incremental_scheduled_run_from_trigger_to_report(server: dict) -> None:
+    """A new digest arrives; a triggered run takes it in and refreshes the report. Prints the time it took."""
+    shutil.copy(Path(__file__).parent / "hostile" / "2025-11-03.txt", server["tmp"] / "snapshots" / "new.txt")
+    index = server["tmp"] / "reports" / "index.html"
+    before = index.stat().st_mtime_ns
+
+    async def trigger(client):  # noqa: ANN001, ANN202
+        deployment = await client.read_deployment_by_name(DEPLOYMENT)
+        return (await client.create_flow_run_from_deployment(deployment.id)).id
+
+    start = time.monotonic()
+    run_id = _client_call(server["url"], trigger)
+
+    async def state(client):  # noqa: ANN001, ANN202
+        return await client.read_flow_run(run_id)
+
+    run = _wait(lambda: (r := _client_call(server["url"], state)).state.is_final() and r, 600, "the run", every=0.5)
+    took = time.monotonic() - start
+    print(f"\nincremental scheduled run, trigger to finished report: {took:.1f} s")
+    assert run.state.type.value == "COMPLETED"
+    assert index.stat().st_mtime_ns > before
+    from papertrends.store import open_store
+
+    with open_store(server["tmp"] / "pt.duckdb") as store:
+        assert store.counts()["papers"] == 360 + 6  # the new digest's six papers are in
