@@ -68,8 +68,8 @@ def _known(topics: pd.DataFrame, assignments: pd.DataFrame, level: str) -> list[
 
 def _with_registry_ids(
     model: TopicModel, previous: tuple[pd.DataFrame, pd.DataFrame] | None, next_id: int, settings: Settings
-) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], int]:
-    """Give the fitted topics (both levels) their registry ids; returns topics, assignments, events, next id."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    """Give the fitted topics (both levels) their registry ids; returns topics, assignments, events."""
     local = model.local_table()
     ids = np.array(model.paper_ids_)
     t = settings.topics
@@ -120,7 +120,7 @@ def _with_registry_ids(
             "y": model.coordinates_[:, 1],
         }
     )
-    return out.drop(columns=["local_id", "parent_local"]), assignments, events, next_id
+    return out.drop(columns=["local_id", "parent_local"]), assignments, events
 
 
 def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool = False) -> dict[str, Any]:
@@ -141,7 +141,9 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
             "topics": topics,
             "assignments": assignments,
             "events": [],
-            "metrics": {**(last.get("metrics") or {}), "reused_run": int(last["run_id"])},
+            # The reused fit's own figures, but not its id retention: no ids moved in this run.
+            "metrics": {k: v for k, v in (last.get("metrics") or {}).items() if k != "id_retention"}
+            | {"reused_run": int(last["run_id"])},
         }
     crash_point("fit")
     docs = documents(papers)
@@ -150,7 +152,7 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
         assigned = previous[1][previous[1]["topic_id"] >= 0]
         anchors = {int(t): frozenset(ps) for t, ps in assigned.groupby("topic_id")["paper_id"]}
     model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist(), anchors=anchors)
-    topics, assignments, events, _ = _with_registry_ids(model, previous, store.next_topic_id(), settings)
+    topics, assignments, events = _with_registry_ids(model, previous, store.next_topic_id(), settings)
     metrics: dict[str, Any] = {
         "outliers_before": round(model.outliers_before_, 4),
         "outliers_after": round(model.outlier_share_, 4),
@@ -164,12 +166,14 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
     if settings.topics.evaluate:
         from papertrends.quality import evaluate
 
-        before = evaluate({k: [w for w, _ in v] for k, v in model.raw_terms_.items()}, docs)
-        after = evaluate(
-            {int(r.topic_id): [w for w, _ in r.top_terms] for r in topics[topics["level"] == "topic"].itertuples()},
+        top = topics[topics["level"] == "topic"]
+        metrics["quality"] = evaluate(
+            {
+                "bertopic_clusters": {k: [w for w, _ in v] for k, v in model.raw_terms_.items()},
+                "topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()},
+            },
             docs,
         )
-        metrics["quality"] = {"bertopic_clusters": before, "topics": after}
     return {
         "papers": papers,
         "corpus_hash": chash,

@@ -6,7 +6,8 @@ terms that are n-grams are split into their words; each topic's first 10 distinc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 TOP_WORDS = 10
 
@@ -32,14 +33,11 @@ def diversity(topics: Sequence[Sequence[str]]) -> float:
     return len(set(words)) / len(words) if words else 0.0
 
 
-def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> float:
+def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], dictionary: Any) -> float:
     """Mean c_npmi over topics (gensim CoherenceModel, its default sliding window)."""
-    from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 
-    dictionary = Dictionary(texts)
-    usable = [list(t) for t in topics if len([w for w in t if w in dictionary.token2id]) >= 2]
-    usable = [[w for w in t if w in dictionary.token2id] for t in usable]
+    usable = [kept for t in topics if len(kept := [w for w in t if w in dictionary.token2id]) >= 2]
     if not usable:
         return float("nan")
     model = CoherenceModel(
@@ -48,9 +46,17 @@ def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> flo
     return float(model.get_coherence())
 
 
-def evaluate(topic_terms: dict[int, list[str]], docs: Sequence[str]) -> dict[str, float]:
+def evaluate(models: Mapping[str, Mapping[int, list[str]]], docs: Sequence[str]) -> dict[str, dict[str, float]]:
+    """NPMI and diversity of each named set of topics (topic -> ranked terms), on the same tokenised documents."""
+    from gensim.corpora import Dictionary
+
     analyse = tokenizer()
     texts = [analyse(d) for d in docs]
-    vocabulary = {w for t in texts for w in t}
-    topics = [top_words(terms, vocabulary) for _, terms in sorted(topic_terms.items()) if terms]
-    return {"npmi": round(npmi(topics, texts), 4), "diversity": round(diversity(topics), 4), "topics": len(topics)}
+    dictionary = Dictionary(texts)
+    vocabulary = set(dictionary.token2id)
+    out = {}
+    for name, topic_terms in models.items():
+        topics = [top_words(terms, vocabulary) for _, terms in sorted(topic_terms.items()) if terms]
+        out[name] = {"npmi": round(npmi(topics, texts, dictionary), 4), "diversity": round(diversity(topics), 4),
+                     "topics": len(topics)}  # fmt: skip
+    return out

@@ -19,7 +19,8 @@ PALETTE = [
 ]  # fmt: skip
 OTHER_COLOUR = "#BBBBBB"
 OUTLIER_COLOUR = "#DDDDDD"
-WINDOW_NAMES = {"day": "digest date", "week": "week", "month": "month"}
+WINDOW_NAMES = {"day": "digest date", "week": "week", "month": "month"}  # axis titles
+WINDOWS_LABEL = {"day": "digest", "week": "week", "month": "month"}  # "share per ..."
 
 
 def plot_text(text: object) -> str:
@@ -82,9 +83,6 @@ def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, wind
     fig = _layout(fig, f"Share of the papers by topic, per {WINDOWS_LABEL[window]}", WINDOW_NAMES[window], "share")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return fig
-
-
-WINDOWS_LABEL = {"day": "digest", "week": "week", "month": "month"}
 
 
 def interval_band(x: list[str], rows: pd.DataFrame, *, visible: bool = True) -> list[go.Scatter]:

@@ -25,7 +25,6 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "upvotes": ("upvotes", "likes", "votes"),
     "digest_date": ("digest_date", "digest", "listed_on"),
 }
-csv.field_size_limit(64 * 1024 * 1024)
 
 
 def _field_names(mapping: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
@@ -128,6 +127,7 @@ def parse_jsonl(text: str, source: str, fields: Mapping[str, str]) -> tuple[Entr
 
 def parse_csv(text: str, source: str, fields: Mapping[str, str]) -> tuple[Entry, ...]:
     names = _field_names(fields)
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))  # a 5 MB abstract is one field
     first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=csv.excel, delimiter=delimiter)
