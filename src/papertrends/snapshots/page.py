@@ -48,7 +48,6 @@ class PageEntry:
     published: PartialDate | None = None
     upvotes: int | None = None
     truncated: bool = False
-    has_meta: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +81,6 @@ class _Draft:
             published=self.published,
             upvotes=self.upvotes,
             truncated=truncated or not self.abstract,
-            has_meta=self.closed,
         )
 
 
