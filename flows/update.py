@@ -23,7 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
-from papertrends.embed import SentenceTransformerEmbedder, embed_in_chunks, encode_texts
+from papertrends.embed import embed_in_chunks, encode_texts, make_embedder
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import IngestSummary, ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
@@ -88,7 +88,7 @@ def store_task(settings: Settings, read: ReadResult) -> IngestSummary:
 
 @task(name="embed papers", cache_policy=NO_CACHE)
 def embed_task(settings: Settings, progress: bool) -> int:
-    embedder = SentenceTransformerEmbedder(settings.embedding)
+    embedder = make_embedder(settings.embedding)
     with open_store(settings.store.path) as store:
         missing = store.missing_embeddings(embedder.model_id)
 
@@ -211,7 +211,7 @@ def update_flow(
 
 
 def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fetch_days: int) -> dict[str, Any]:
-    model_id = SentenceTransformerEmbedder(settings.embedding).model_id
+    model_id = make_embedder(settings.embedding).model_id
     seconds: dict[str, float] = {}
     fetched = 0
     if fetch_days > 0:

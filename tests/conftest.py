@@ -67,11 +67,11 @@ def hf_embeddings() -> tuple[str, dict[str, np.ndarray]]:
     if not HF_DAILY.is_dir():
         pytest.skip("../shared/data is not beside the repo")
     from papertrends.config import EmbeddingConfig
-    from papertrends.embed import SentenceTransformerEmbedder
+    from papertrends.embed import make_embedder
     from papertrends.ingest import read_snapshots, store_snapshots
     from papertrends.store import open_store
 
-    embedder = SentenceTransformerEmbedder(EmbeddingConfig())
+    embedder = make_embedder(EmbeddingConfig())
     path = CACHE / "hf-daily-embeddings.npz"
     if path.exists():
         data = np.load(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from papertrends.config import EmbeddingConfig
-from papertrends.embed import SentenceTransformerEmbedder
+from papertrends.embed import make_embedder
 from papertrends.ingest import read_snapshots, store_snapshots
 from papertrends.store import open_store
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    embedder = SentenceTransformerEmbedder(EmbeddingConfig())
+    embedder = make_embedder(EmbeddingConfig())
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "f.duckdb") as store:
         store_snapshots(store, read_snapshots(ROOT / "snapshots"))
         missing = store.missing_embeddings(embedder.model_id)

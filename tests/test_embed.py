@@ -9,14 +9,14 @@ import pytest
 
 from conftest import SAMPLES
 from papertrends.config import EmbeddingConfig
-from papertrends.embed import EmbeddingError, SentenceTransformerEmbedder, embed_in_chunks, model_path
+from papertrends.embed import Embedder, EmbeddingError, embed_in_chunks, make_embedder, model_path
 from papertrends.ingest import read_snapshots, store_snapshots
 from papertrends.store import open_store
 
 
 @pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(EmbeddingConfig(batch_size=8))
+def embedder() -> Embedder:
+    return make_embedder(EmbeddingConfig(batch_size=8))
 
 
 def test_packaged_model_is_found_and_unknown_models_say_what_to_do() -> None:
@@ -25,7 +25,7 @@ def test_packaged_model_is_found_and_unknown_models_say_what_to_do() -> None:
         model_path("no-such-model")
 
 
-def test_vectors_are_normalised_and_meaningful(embedder: SentenceTransformerEmbedder) -> None:
+def test_vectors_are_normalised_and_meaningful(embedder: Embedder) -> None:
     v = embedder.encode(
         [
             "Graph neural networks for molecule property prediction.",
@@ -38,7 +38,7 @@ def test_vectors_are_normalised_and_meaningful(embedder: SentenceTransformerEmbe
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
 
 
-def test_cache_embeds_each_text_once(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_cache_embeds_each_text_once(tmp_path: Path, embedder: Embedder) -> None:
     folder = tmp_path / "snaps"
     folder.mkdir()
     (folder / "one.txt").write_bytes((SAMPLES / "001_5bd9d39c3c7e27dd.txt").read_bytes())
@@ -58,3 +58,17 @@ def test_cache_embeds_each_text_once(tmp_path: Path, embedder: SentenceTransform
         papers, matrix = store.corpus(embedder.model_id)
         assert matrix.shape == (24, 384) and len(papers) == 24
         assert store.missing_embeddings("another-model") != []  # the cache is keyed by model too
+
+
+@pytest.mark.parametrize(("backend", "mean", "floor"), [("openvino", 0.999, 0.999), ("onnx-int8", 0.99, 0.97)])
+def test_fast_backends_give_sentence_transformers_vectors(backend: str, mean: float, floor: float) -> None:
+    """The exported model, its tokeniser and the pooling reproduce sentence-transformers, in any batch order."""
+    texts = [line.strip() for line in (SAMPLES / "001_5bd9d39c3c7e27dd.txt").read_text().splitlines() if len(line) > 80]
+    texts = texts[:24] + ["", "x", "word " * 600]  # empty, one token, and one past the length limit
+    reference = make_embedder(EmbeddingConfig(backend="st-fp32", batch_size=8)).encode(texts)
+    fast = make_embedder(EmbeddingConfig(backend=backend, batch_size=5))
+    assert fast.model_id != make_embedder(EmbeddingConfig(backend="st-fp32")).model_id  # cached apart
+    vectors = fast.encode(texts)
+    cosine = (reference * vectors).sum(axis=1)
+    assert vectors.shape == reference.shape and vectors.dtype == np.float32
+    assert cosine.mean() > mean and cosine.min() > floor, cosine

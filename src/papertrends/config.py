@@ -48,10 +48,11 @@ class StoreConfig(_Section):
 
 class EmbeddingConfig(_Section):
     model: str = "all-MiniLM-L6-v2"
-    batch_size: int = Field(64, ge=1)
+    backend: Literal["openvino", "onnx-int8", "st-fp32"] = "openvino"
+    batch_size: int = Field(16, ge=1)
     chunk_size: int = Field(512, ge=1, description="texts embedded and stored per step; a kill loses at most one")
     max_seq_length: int = Field(256, ge=16, le=512)
-    threads: int = Field(0, ge=0, description="torch threads; 0 keeps torch's default")
+    threads: int = Field(0, ge=0, description="inference threads; 0: one per core")
 
 
 class UmapConfig(_Section):
