@@ -20,14 +20,24 @@ from selenium.webdriver.support.ui import WebDriverWait
 def main(folder: Path, shots: Path) -> None:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--window-size=1280,800",
-                 f"--user-data-dir={tempfile.mkdtemp()}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1280,800",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     shots.mkdir(parents=True, exist_ok=True)
-    pages = [folder / "index.html", *sorted((folder / "topics").glob("*.html"), key=lambda p: int(p.stem)),
-             folder / "runs" / "index.html"]
+    pages = [
+        folder / "index.html",
+        *sorted((folder / "topics").glob("*.html"), key=lambda p: int(p.stem)),
+        folder / "runs" / "index.html",
+    ]
     total = 0.0
     try:
         for page in pages:
@@ -43,10 +53,14 @@ def main(folder: Path, shots: Path) -> None:
         driver.quit()
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     latest = size - sum(p.stat().st_size for p in (folder / "runs").rglob("*") if p.is_file())
-    print(f"{len(pages)} pages, mean load {total / len(pages):.2f} s; folder {size / 1e6:.1f} MB "
-          f"({latest / 1e6:.1f} MB without the earlier runs' copies)")
+    print(
+        f"{len(pages)} pages, mean load {total / len(pages):.2f} s; folder {size / 1e6:.1f} MB "
+        f"({latest / 1e6:.1f} MB without the earlier runs' copies)"
+    )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "reports"),
-         Path(sys.argv[2] if len(sys.argv) > 2 else "test-output/report-screenshots"))
+    main(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "reports"),
+        Path(sys.argv[2] if len(sys.argv) > 2 else "test-output/report-screenshots"),
+    )

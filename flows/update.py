@@ -50,6 +50,7 @@ class RunSummary:
     statuses: dict[str, int] = field(default_factory=dict)
     report: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    settings_hash: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,7 +232,8 @@ def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fet
         counts = store.counts()
         fingerprint = store.snapshot_fingerprint()
     summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
-                         counts["rejected_files"], embedded, fetched=fetched, seconds=seconds)  # fmt: skip
+                         counts["rejected_files"], embedded, fetched=fetched, seconds=seconds,
+                         settings_hash=settings.settings_hash())  # fmt: skip
     try:
         result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)

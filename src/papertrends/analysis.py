@@ -123,6 +123,90 @@ def _with_registry_ids(
     return out.drop(columns=["local_id", "parent_local"]), assignments, events
 
 
+def place_new_papers(
+    papers: pd.DataFrame,
+    embeddings: np.ndarray,
+    previous: tuple[pd.DataFrame, pd.DataFrame],
+    last_metrics: dict[str, Any],
+    settings: Settings,
+) -> dict[str, Any] | None:
+    """Put papers added since the last fit into its topics, without refitting; None when a refit is due.
+
+    A refit is due when the fit's settings changed, a paper left the corpus, or the papers placed since the last
+    full fit would reach `[topics] refit_share` of the papers it saw. Otherwise each new paper joins the subtopic
+    whose centroid is most similar, if it is at least as close as that subtopic's members are at `outlier_quantile`
+    (the rule that placed BERTopic's outliers), and sits on the map at the mean position of its 5 nearest papers.
+    Topic terms and ids stay as they were: a reader sees the same topics, with today's papers in them.
+    """
+    topics, assignments = previous
+    fitted = int(last_metrics.get("fitted_papers") or 0)
+    if last_metrics.get("fit_hash") != settings.fit_hash() or not fitted:
+        return None
+    known = set(assignments["paper_id"])
+    ids = papers["paper_id"].tolist()
+    if len(known - set(ids)):
+        return None
+    new = np.array([pid not in known for pid in ids])
+    if (len(known) - fitted + int(new.sum())) >= settings.topics.refit_share * fitted:
+        return None
+    row = {pid: i for i, pid in enumerate(ids)}
+    old = assignments.assign(row=assignments["paper_id"].map(row))
+    subs = topics[topics["level"] == "subtopic"]
+    cents = np.stack(subs["centroid"].tolist()) if len(subs) else np.zeros((0, embeddings.shape[1]), np.float32)
+    fresh = np.flatnonzero(new)
+    if len(fresh) and len(subs):
+        sub_ids = subs["topic_id"].to_numpy()
+        members = old[old["subtopic_id"].notna()]
+        floor = np.array(
+            [
+                np.quantile(
+                    embeddings[members.loc[members["subtopic_id"] == s, "row"].to_numpy()] @ c,
+                    settings.topics.outlier_quantile,
+                )
+                if (members["subtopic_id"] == s).any()
+                else 1.0
+                for s, c in zip(sub_ids, cents, strict=True)
+            ]
+        )
+        sims = embeddings[fresh] @ cents.T
+        best = sims.argmax(axis=1)
+        close = sims[np.arange(len(fresh)), best] >= floor[best]
+        parent = dict(zip(subs["topic_id"], subs["parent_id"], strict=True))
+        sub = [int(sub_ids[b]) if ok else None for b, ok in zip(best, close, strict=True)]
+        top = [int(parent[s]) if s is not None and parent.get(s) is not None else OUTLIER for s in sub]
+        near = np.argsort(-(embeddings[fresh] @ embeddings[old["row"].to_numpy()].T), axis=1)[:, :5]
+        xy = old[["x", "y"]].to_numpy()[near].mean(axis=1)
+        added = pd.DataFrame(
+            {
+                "paper_id": [ids[i] for i in fresh],
+                "topic_id": top,
+                "subtopic_id": pd.array(sub, dtype="Int64"),
+                "x": np.round(xy[:, 0], 4),
+                "y": np.round(xy[:, 1], 4),
+            }
+        )
+        assignments = pd.concat([assignments, added], ignore_index=True)
+    elif len(fresh):
+        return None
+    counts = pd.concat(
+        [assignments["topic_id"], assignments["subtopic_id"].dropna().astype(int)], ignore_index=True
+    ).value_counts()
+    topics = topics.assign(size=topics["topic_id"].map(counts).fillna(0).astype(int))
+    labels = settings.topics.labels
+    topics = topics.assign(
+        label=[labels.get(i, lab) for i, lab in zip(topics["topic_id"], topics["label"], strict=True)]
+    )
+    share = float(np.mean(assignments["topic_id"] == OUTLIER)) if len(assignments) else 0.0
+    metrics = {k: v for k, v in last_metrics.items() if k not in ("id_retention", "reused_run")}
+    return {
+        "papers": papers,
+        "topics": topics,
+        "assignments": assignments.sort_values("paper_id", ignore_index=True),
+        "events": [],
+        "metrics": metrics | {"placed_papers": len(fresh), "outliers_after": round(share, 4)},
+    }
+
+
 def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool = False) -> dict[str, Any]:
     """Fit over every stored paper, or reuse the last completed run's topics when nothing that matters changed."""
     papers, embeddings = store.corpus(model_id)
@@ -142,9 +226,15 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
             "assignments": assignments,
             "events": [],
             # The reused fit's own figures, but not its id retention: no ids moved in this run.
-            "metrics": {k: v for k, v in (last.get("metrics") or {}).items() if k != "id_retention"}
+            "metrics": {
+                k: v for k, v in (last.get("metrics") or {}).items() if k not in ("id_retention", "placed_papers")
+            }
             | {"reused_run": int(last["run_id"])},
         }
+    if last and previous is not None and not force:
+        placed = place_new_papers(papers, embeddings, previous, last.get("metrics") or {}, settings)
+        if placed is not None:
+            return placed | {"corpus_hash": chash}
     crash_point("fit")
     docs = documents(papers)
     anchors = None
@@ -154,6 +244,8 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
     model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist(), anchors=anchors)
     topics, assignments, events = _with_registry_ids(model, previous, store.next_topic_id(), settings)
     metrics: dict[str, Any] = {
+        "fit_hash": settings.fit_hash(),
+        "fitted_papers": len(papers),
         "outliers_before": round(model.outliers_before_, 4),
         "outliers_after": round(model.outlier_share_, 4),
         "subtopics": int((topics["level"] == "subtopic").sum()),

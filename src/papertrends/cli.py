@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=FORMATS, help="snapshot format (default: auto)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--refit", action="store_true", help="fit topics again even when nothing changed")
+    run.add_argument("--summary-json", type=Path, help="also write the run's summary (counts, seconds) as JSON here")
 
     parse = sub.add_parser("parse", help="parse snapshot files and print their entries, without storing them")
     parse.add_argument("files", nargs="+", type=Path)
@@ -65,9 +66,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Ephemeral Prefect runs a local server for this process only; it has no one to send telemetry to.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from flows.update import flow_for
-
     from papertrends.config import ConfigError
+    from papertrends.files import atomic_write
+    from papertrends.ingest import up_to_date
 
     overrides: dict[str, dict[str, Any]] = {
         "snapshots": {"folder": args.snapshots, "format": args.format},
@@ -76,6 +77,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     }
     try:
         settings = _settings(args, **overrides)
+        if not args.refit and (last := up_to_date(settings)) is not None:
+            print(
+                f"papertrends: nothing new since run {last['run_id']} (same settings, every snapshot already read;"
+                f" --refit runs anyway)\nreport: {last['report']}"
+            )
+            if args.summary_json:
+                atomic_write(args.summary_json, json.dumps(last | {"status": "up to date"}, indent=1, default=str))
+            return 0
+        from flows.update import flow_for
+
         summary = flow_for(settings)(
             config=str(args.config) if args.config else None,
             overrides=overrides,
@@ -86,6 +97,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"papertrends: {e}", file=sys.stderr)
         return 1
     print(format_summary(summary))
+    if args.summary_json:
+        atomic_write(args.summary_json, json.dumps(summary, indent=1, default=str))
     return 0
 
 
@@ -104,7 +117,8 @@ def format_summary(s: dict[str, Any]) -> str:
         + (" (all cached)" if s["embeddings_computed"] == 0 else ""),
         f"  topics      {s['n_topics']} ({s['n_subtopics']} subtopics), outliers {s['outlier_share']:.1%}"
         + (f" (BERTopic left {m['outliers_before']:.1%})" if "outliers_before" in m else "")
-        + (f", fit reused from run {m['reused_run']}" if "reused_run" in m else ""),
+        + (f", fit reused from run {m['reused_run']}" if "reused_run" in m else "")
+        + (f", {m['placed_papers']} new papers placed in the last fit's topics" if "placed_papers" in m else ""),
         "  trends      "
         + (", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items())) or "-")
         + (f"; ids kept for {m['id_retention']['by_topic']:.0%} of assigned papers" if "id_retention" in m else ""),

@@ -90,6 +90,9 @@ class TopicsConfig(_Section):
     match_similarity: float = Field(0.9, ge=0, le=1, description="or least centroid similarity to keep an id")
     labels: dict[int, str] = Field(default_factory=dict, description="topic id -> label chosen by the user")
     evaluate: bool = Field(True, description="compute NPMI coherence and topic diversity for each run")
+    refit_share: float = Field(
+        0.05, ge=0, description="refit when papers added since the last fit reach this share of it; 0: every run"
+    )
     backend: Literal["cpu", "cuml"] = Field("cpu", description="cuml: UMAP and HDBSCAN on a GPU when importable")
 
 
@@ -146,10 +149,16 @@ class Settings(_Section):
             lines.append("")
         return "\n".join(lines)
 
+    def settings_hash(self) -> str:
+        """What changes a run's output at all: every setting."""
+        return hashlib.sha256(self.as_toml().encode()).hexdigest()[:16]
+
     def fit_hash(self) -> str:
         """What changes the topics: the model, UMAP, HDBSCAN, vectorizer and topic settings."""
         parts = {k: self.model_dump(mode="json")[k] for k in ("embedding", "umap", "hdbscan", "vectorizer", "topics")}
-        parts["topics"] = {k: v for k, v in parts["topics"].items() if k != "labels"}  # labels change no fit
+        parts["topics"] = {  # labels and when to refit change no fit
+            k: v for k, v in parts["topics"].items() if k not in ("labels", "refit_share")
+        }
         parts["embedding"] = {
             "model": parts["embedding"]["model"],
             "max_seq_length": parts["embedding"]["max_seq_length"],

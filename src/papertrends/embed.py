@@ -144,9 +144,25 @@ def onnx_model(source: Path, kind: str) -> Path:
     return target
 
 
+def import_openvino():  # noqa: ANN201 - the module is an optional heavy import
+    """OpenVINO's runtime without its model-conversion tools: importing those sends a telemetry event from a
+    forked process on every start, which hangs the run's exit where there is no network. We only read ONNX files,
+    which the runtime's core does itself."""
+    if "openvino" not in sys.modules:
+        sys.modules["openvino.tools.ovc"] = None  # type: ignore[assignment] - makes `import` of it fail, quietly
+        try:
+            import openvino
+        finally:
+            if sys.modules.get("openvino.tools.ovc", 0) is None:
+                del sys.modules["openvino.tools.ovc"]
+    import openvino
+
+    return openvino
+
+
 def openvino_precision() -> str:
     """bf16 where the CPU computes it natively (AVX512-BF16, AMX), else f32."""
-    import openvino as ov
+    ov = import_openvino()
 
     return "bf16" if "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
 
@@ -183,8 +199,7 @@ class OnnxEmbedder:
             tokenizer.enable_padding()
             threads = self.config.threads or (os.cpu_count() or 1)
             if self.config.backend == "openvino":
-                import openvino as ov
-
+                ov = import_openvino()
                 core = ov.Core()
                 compiled = core.compile_model(
                     core.read_model(str(onnx_model(source, "fp32"))),

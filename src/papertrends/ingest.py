@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from papertrends.catalog import build_catalog
 from papertrends.snapshots import ParseError, Snapshot, list_snapshot_files, parse_snapshot
 from papertrends.store import Store
+
+if TYPE_CHECKING:
+    from papertrends.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +130,42 @@ def store_snapshots(store: Store, read: ReadResult) -> IngestSummary:
         entries_rejected=catalog.entries_cut + lost,
         rejections=tuple(str(r.error) for r in read.rejected),
     )
+
+
+def up_to_date(settings: Settings) -> dict[str, Any] | None:
+    """The last completed run's summary, if a run now would find nothing to do; else None.
+
+    Nothing to do: that run used these very settings, every snapshot file now in the folder was read before
+    (by content hash), none of its files has gone, and its report is still there. Reads the database read-only,
+    so a run in progress elsewhere is never disturbed (and makes this answer None: the run then waits its turn).
+    """
+    import duckdb
+
+    path = settings.store.path
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as db:
+            row = db.execute(
+                "SELECT run_id, summary FROM runs WHERE status = 'completed' ORDER BY run_id DESC LIMIT 1"
+            ).fetchone()
+            if row is None or not row[1]:
+                return None
+            seen = {r[0] for r in db.execute(
+                "SELECT snapshot_id FROM snapshots UNION SELECT content_hash FROM rejections").fetchall()}  # fmt: skip
+            current = db.execute("SELECT count(*) FROM snapshots WHERE NOT superseded").fetchone()[0]
+    except (duckdb.Error, OSError):
+        return None
+    summary = json.loads(row[1]) | {"run_id": row[0]}
+    if summary.get("settings_hash") != settings.settings_hash() or not Path(summary.get("report", "")).is_file():
+        return None
+    files = list_snapshot_files(settings.snapshots.folder)
+    hashes = set()
+    for f in files:
+        try:
+            hashes.add(hashlib.sha256(f.read_bytes()).hexdigest())
+        except OSError:
+            return None
+    if not hashes <= seen or len(files) < current:
+        return None
+    return summary
