@@ -23,7 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
-from papertrends.embed import embed_in_chunks, encode_texts, make_embedder
+from papertrends.embed import embed_in_chunks, encode_texts, in_own_process, make_embedder
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import IngestSummary, ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
@@ -103,7 +103,11 @@ def embed_task(settings: Settings, progress: bool) -> int:
             lambda keys, vectors: store.save_embeddings(embedder.model_id, keys, vectors),
             chunk_size=settings.embedding.chunk_size,
             progress=progress,
-            map_chunks=on_workers if settings.runner.kind == "dask" else None,
+            map_chunks=on_workers
+            if settings.runner.kind == "dask"
+            else in_own_process(settings.embedding)
+            if len(missing) > settings.embedding.chunk_size
+            else None,
         )
 
 

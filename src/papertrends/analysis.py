@@ -149,31 +149,39 @@ def place_new_papers(
     new = np.array([pid not in known for pid in ids])
     if (len(known) - fitted + int(new.sum())) >= settings.topics.refit_share * fitted:
         return None
+    quantile = settings.topics.outlier_quantile
     row = {pid: i for i, pid in enumerate(ids)}
     old = assignments.assign(row=assignments["paper_id"].map(row))
-    subs = topics[topics["level"] == "subtopic"]
-    cents = np.stack(subs["centroid"].tolist()) if len(subs) else np.zeros((0, embeddings.shape[1]), np.float32)
+    # The finest level there is: subtopics, or the topics themselves when the fit needed no grouping.
+    level = "subtopic" if (topics["level"] == "subtopic").any() else "topic"
+    column = "subtopic_id" if level == "subtopic" else "topic_id"
+    rows = topics[topics["level"] == level]
     fresh = np.flatnonzero(new)
-    if len(fresh) and len(subs):
-        sub_ids = subs["topic_id"].to_numpy()
-        members = old[old["subtopic_id"].notna()]
+    if len(fresh) and not len(rows):
+        return None
+    if len(fresh):
+        level_ids = rows["topic_id"].to_numpy()
+        cents = np.stack(rows["centroid"].tolist())
+        members = old[old[column].notna() & (old[column] >= 0)]
         floor = np.array(
             [
-                np.quantile(
-                    embeddings[members.loc[members["subtopic_id"] == s, "row"].to_numpy()] @ c,
-                    settings.topics.outlier_quantile,
-                )
-                if (members["subtopic_id"] == s).any()
+                np.quantile(embeddings[members.loc[members[column] == t, "row"].to_numpy()] @ c, quantile)
+                if (members[column] == t).any()
                 else 1.0
-                for s, c in zip(sub_ids, cents, strict=True)
+                for t, c in zip(level_ids, cents, strict=True)
             ]
         )
         sims = embeddings[fresh] @ cents.T
         best = sims.argmax(axis=1)
         close = sims[np.arange(len(fresh)), best] >= floor[best]
-        parent = dict(zip(subs["topic_id"], subs["parent_id"], strict=True))
-        sub = [int(sub_ids[b]) if ok else None for b, ok in zip(best, close, strict=True)]
-        top = [int(parent[s]) if s is not None and parent.get(s) is not None else OUTLIER for s in sub]
+        found = [int(level_ids[b]) if ok else None for b, ok in zip(best, close, strict=True)]
+        if level == "subtopic":
+            parent = dict(zip(rows["topic_id"], rows["parent_id"], strict=True))
+            sub = found
+            top = [int(parent[s]) if s is not None and parent.get(s) is not None else OUTLIER for s in sub]
+        else:
+            sub = [None] * len(found)
+            top = [t if t is not None else OUTLIER for t in found]
         near = np.argsort(-(embeddings[fresh] @ embeddings[old["row"].to_numpy()].T), axis=1)[:, :5]
         xy = old[["x", "y"]].to_numpy()[near].mean(axis=1)
         added = pd.DataFrame(
@@ -186,8 +194,6 @@ def place_new_papers(
             }
         )
         assignments = pd.concat([assignments, added], ignore_index=True)
-    elif len(fresh):
-        return None
     counts = pd.concat(
         [assignments["topic_id"], assignments["subtopic_id"].dropna().astype(int)], ignore_index=True
     ).value_counts()
@@ -259,12 +265,9 @@ def fit_or_reuse(store: Store, settings: Settings, model_id: str, *, force: bool
         from papertrends.quality import evaluate
 
         top = topics[topics["level"] == "topic"]
+        # The topics a reader sees (bench/compare.py scores BERTopic's own clusters against them).
         metrics["quality"] = evaluate(
-            {
-                "bertopic_clusters": {k: [w for w, _ in v] for k, v in model.raw_terms_.items()},
-                "topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()},
-            },
-            docs,
+            {"topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()}}, docs
         )
     return {
         "papers": papers,

@@ -19,7 +19,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -258,6 +258,26 @@ def encode_texts(config: EmbeddingConfig, texts: Sequence[str]) -> np.ndarray:
     if config not in _EMBEDDERS:
         _EMBEDDERS[config] = make_embedder(config)
     return _EMBEDDERS[config].encode(texts)
+
+
+def in_own_process(config: EmbeddingConfig) -> Callable[[list[list[str]]], Iterator[np.ndarray]]:
+    """A `map_chunks` that embeds in one spawned process, for large jobs on one machine.
+
+    The model and its runtime's memory leave with that process, before the fit needs memory of its own, and the
+    store saves one chunk while the next is embedded.
+    """
+
+    def run(chunks: list[list[str]]) -> Iterator[np.ndarray]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield from pool.map(encode_texts, [config] * len(chunks), chunks)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    return run
 
 
 def embed_in_chunks(
