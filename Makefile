@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run test screenshots lint clean
+.PHONY: setup browser run test bench bench-scale screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ run: setup
 
 test: setup browser
 	$(PY) -m pytest
+
+# Side by side with the plain BERTopic script on ../shared/data (about 15 minutes), then the arXiv scale curve.
+bench: setup
+	$(PY) bench/compare.py --json docs/bench-compare.json
+
+bench-scale: setup
+	$(PY) bench/scale.py --json docs/bench-scale.json
 
 screenshots: setup browser
 	$(PY) -m pytest tests/test_browser.py

@@ -114,8 +114,17 @@ def fidelity(work: Path, plain_out: Path, model_id: str) -> dict[str, Any]:
     settings = load_settings(ROOT / "config" / "papertrends.toml")
     a = TopicModel(settings).fit(docs, fast, ids)
     b = TopicModel(settings).fit(docs, fp32, ids)
+    # The yardstick: the fp32 vectors moved by random noise as far as the fast ones are (same mean cosine).
+    rng = np.random.default_rng(0)
+    sigma = float(np.sqrt(2 * max(1 - cosine.mean(), 1e-12) / fp32.shape[1]))
+    noisy = fp32 + rng.normal(0, sigma, fp32.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    c = TopicModel(settings).fit(docs, noisy, ids)
     return {
         "papers": len(keep),
+        "noise_cosine_mean": float((noisy * fp32).sum(axis=1).mean()),
+        "ari_subtopics_fp32_vs_noise": float(adjusted_rand_score(b.subtopics_.labels, c.subtopics_.labels)),
+        "ari_topics_fp32_vs_noise": float(adjusted_rand_score(b.topics_.labels, c.topics_.labels)),
         "cosine_mean": float(cosine.mean()),
         "cosine_min": float(cosine.min()),
         "ari_subtopics": float(adjusted_rand_score(a.subtopics_.labels, b.subtopics_.labels)),
@@ -222,6 +231,9 @@ def table(r: dict[str, Any]) -> str:
     f = r["fidelity"]
     rows.append(("  cosine to fp32 (mean/min)", "1", f"{f['cosine_mean']:.5f} / {f['cosine_min']:.4f}", ""))
     rows.append(("  ARI of fits, fast vs fp32", "", f"{f['ari_subtopics']:.3f} sub / {f['ari_topics']:.3f} top", ""))
+    if "ari_subtopics_fp32_vs_noise" in f:
+        noise = f"{f['ari_subtopics_fp32_vs_noise']:.3f} sub / {f['ari_topics_fp32_vs_noise']:.3f} top"
+        rows.append(("  ARI, fp32 vs fp32 + as much noise", "", noise, ""))
     q = r["quality"]
     rows.append(("topics", str(plain["topics"]), f"{cold['topics']} (+{cold['subtopics']} subtopics)", ""))
     rows.append(("outlier share", f"{plain['outliers']:.1%}", f"{cold['outliers']:.1%}", ""))
