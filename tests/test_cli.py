@@ -81,5 +81,10 @@ def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
     assert "report: out/index.html" in first.stdout and (tmp_path / "out" / "index.html").exists()
     second = _papertrends(*args, cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "embeddings  0 computed (all cached)" in second.stdout
-    assert "snapshots   0 new, 5 total (5 unchanged" in second.stdout
+    assert second.stdout.startswith("papertrends: nothing new since run 1")  # answered without starting Prefect
+    assert "report: out/index.html" in second.stdout and "Prefect" not in second.stderr
+    third = _papertrends(*args, "--refit", cwd=tmp_path, env=env)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "papertrends run 2: completed" in third.stdout
+    assert "embeddings  0 computed (all cached)" in third.stdout
+    assert "snapshots   0 new, 5 total (5 unchanged" in third.stdout
