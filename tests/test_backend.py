@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 
+import numpy as np
 import pytest
 
 from papertrends.topics import reduction_and_clustering
@@ -22,3 +23,22 @@ def test_cuml_asked_for_but_missing_falls_back_with_a_warning(caplog: pytest.Log
 
 def test_cpu_by_default() -> None:
     assert reduction_and_clustering("cpu")[2] == "cpu"
+
+
+def test_exact_neighbours_match_a_brute_force_search() -> None:
+    """UMAP gets exact cosine neighbours, self first, the same as scikit-learn's brute-force search finds."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from papertrends.topics import exact_neighbors
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2500, 24)).astype(np.float32)
+    x[7] = x[6]  # a duplicate: each copy is still its own first neighbour
+    indices, distances = exact_neighbors(x, 15, block=512)  # several blocks, the last one short
+    reference = NearestNeighbors(n_neighbors=15, metric="cosine", algorithm="brute").fit(x)
+    ref_dist, ref_idx = reference.kneighbors(x)
+    assert (indices[:, 0] == np.arange(len(x))).all() and np.allclose(distances[:, 0], 0, atol=1e-6)
+    assert indices[6, 1] == 7 and indices[7, 1] == 6
+    assert np.allclose(distances, ref_dist, atol=1e-5)
+    same = np.mean([len(set(a) & set(b)) / 15 for a, b in zip(indices[8:], ref_idx[8:], strict=True)])
+    assert same > 0.999  # ties aside, the very same neighbours
