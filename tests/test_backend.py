@@ -42,3 +42,44 @@ def test_exact_neighbours_match_a_brute_force_search() -> None:
     assert np.allclose(distances, ref_dist, atol=1e-5)
     same = np.mean([len(set(a) & set(b)) / 15 for a, b in zip(indices[8:], ref_idx[8:], strict=True)])
     assert same > 0.999  # ties aside, the very same neighbours
+
+
+def test_topic_terms_are_the_dense_c_tf_idf_top_terms() -> None:
+    """Top terms come from the sparse c-TF-IDF matrix (a dense one is gigabytes at 46k papers), unchanged."""
+    from papertrends.config import Settings
+    from papertrends.topics import build_ctfidf, build_vectorizer, topic_terms
+
+    words = [
+        "graph",
+        "neural",
+        "network",
+        "molecule",
+        "robot",
+        "policy",
+        "reward",
+        "vision",
+        "language",
+        "model",
+        "token",
+        "attention",
+    ]
+    rng = np.random.default_rng(5)
+    docs = [" ".join(rng.choice(words, size=12)) for _ in range(300)]
+    labels = rng.integers(-1, 6, size=300)
+    settings = Settings()
+    got = topic_terms(docs, labels, settings)
+    ids = sorted(set(labels.tolist()) - {-1})
+    vectorizer = build_vectorizer(settings)
+    dense = (
+        build_ctfidf(settings)
+        .fit_transform(
+            vectorizer.fit_transform(
+                [" ".join(d for d, lab in zip(docs, labels, strict=True) if lab == t) for t in ids]
+            )
+        )
+        .toarray()
+    )
+    names = vectorizer.get_feature_names_out()
+    for row, t in enumerate(ids):
+        order = np.argsort(-dense[row], kind="stable")[: settings.topics.top_n_words]
+        assert got[t] == [(str(names[j]), round(float(dense[row, j]), 6)) for j in order if dense[row, j] > 0]

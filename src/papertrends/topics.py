@@ -180,13 +180,17 @@ def topic_terms(docs: Sequence[str], labels: np.ndarray, settings: Settings) -> 
         counts = vectorizer.fit_transform(joined)
     except ValueError:  # every word a stop word
         return {t: [] for t in ids}
-    weights = build_ctfidf(settings).fit_transform(counts).toarray()
+    # Sparse throughout: with 1-2-grams the vocabulary of 46k abstracts runs to millions of terms, and a dense
+    # topics x terms matrix to gigabytes.
+    weights = build_ctfidf(settings).fit_transform(counts).tocsr()
     words = vectorizer.get_feature_names_out()
     top = settings.topics.top_n_words
     out = {}
     for row, t in enumerate(ids):
-        order = np.argsort(-weights[row], kind="stable")[:top]
-        out[t] = [(str(words[j]), round(float(weights[row, j]), 6)) for j in order if weights[row, j] > 0]
+        values = weights.data[weights.indptr[row] : weights.indptr[row + 1]]
+        columns = weights.indices[weights.indptr[row] : weights.indptr[row + 1]]
+        order = np.lexsort((columns, -values))[:top]  # by weight, ties in vocabulary order
+        out[t] = [(str(words[columns[j]]), round(float(values[j]), 6)) for j in order if values[j] > 0]
     return out
 
 
