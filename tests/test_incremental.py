@@ -96,6 +96,12 @@ def test_a_run_with_nothing_new_is_answered_without_running(runs: dict) -> None:
     finally:
         extra.unlink()
     assert up_to_date(settings) is not None
+    with open_store(runs["db"]) as store:  # a run that was killed after storing: its work is not analysed yet
+        killed = store.start_run(settings.fit_hash(), "m")
+    assert up_to_date(settings) is None
+    with open_store(runs["db"]) as store:
+        store.db.execute("DELETE FROM runs WHERE run_id = ?", [killed])
+    assert up_to_date(settings) is not None
     (runs["tmp"] / "reports" / "index.html").rename(runs["tmp"] / "index.html.away")
     try:
         assert up_to_date(settings) is None  # the report is gone: a run writes it again

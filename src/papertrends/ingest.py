@@ -135,8 +135,9 @@ def store_snapshots(store: Store, read: ReadResult) -> IngestSummary:
 def up_to_date(settings: Settings) -> dict[str, Any] | None:
     """The last completed run's summary, if a run now would find nothing to do; else None.
 
-    Nothing to do: that run used these very settings, every snapshot file now in the folder was read before
-    (by content hash), none of its files has gone, and its report is still there. Reads the database read-only,
+    Nothing to do: that run is the latest (no run after it was killed or failed), it used these very settings,
+    every snapshot file now in the folder was read before (by content hash), none of its files has gone, and its
+    report is still there. Reads the database read-only,
     so a run in progress elsewhere is never disturbed (and makes this answer None: the run then waits its turn).
     """
     import duckdb
@@ -149,8 +150,9 @@ def up_to_date(settings: Settings) -> dict[str, Any] | None:
             row = db.execute(
                 "SELECT run_id, summary FROM runs WHERE status = 'completed' ORDER BY run_id DESC LIMIT 1"
             ).fetchone()
-            if row is None or not row[1]:
-                return None
+            latest = db.execute("SELECT max(run_id) FROM runs").fetchone()[0]
+            if row is None or not row[1] or latest != row[0]:
+                return None  # a later run was killed or failed: what it stored has not been analysed
             seen = {r[0] for r in db.execute(
                 "SELECT snapshot_id FROM snapshots UNION SELECT content_hash FROM rejections").fetchall()}  # fmt: skip
             current = db.execute("SELECT count(*) FROM snapshots WHERE NOT superseded").fetchone()[0]
