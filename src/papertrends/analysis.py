@@ -15,7 +15,7 @@ from papertrends.faults import crash_point
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.registry import Known, align, retention
 from papertrends.store import Store, embedding_text
-from papertrends.topics import OUTLIER, TopicModel
+from papertrends.topics import OUTLIER, TopicModel, most_similar
 from papertrends.trends import trend_table
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ def place_new_papers(
         else:
             sub = [None] * len(found)
             top = [t if t is not None else OUTLIER for t in found]
-        near = np.argsort(-(embeddings[fresh] @ embeddings[old["row"].to_numpy()].T), axis=1)[:, :5]
+        near, _ = most_similar(embeddings[fresh], embeddings[old["row"].to_numpy()], 5)
         xy = old[["x", "y"]].to_numpy()[near].mean(axis=1)
         added = pd.DataFrame(
             {

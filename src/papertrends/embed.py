@@ -5,14 +5,15 @@ site-packages with the Hugging Face hub switched off, so nothing is downloaded a
 
 Three backends give the same vectors to within rounding (figures on 2 Zen 4 cores, docs/benchmarks.md):
 - `openvino` (default): the model exported once per machine to ONNX (`onnx_export`) and run by OpenVINO in bf16
-  where the CPU has it: about 2.5x the papers/s of sentence-transformers, mean cosine 0.99998 to its vectors,
+  where the CPU has it: 2.2-2.5x the papers/s of sentence-transformers, mean cosine 0.99998 to its vectors,
   and no torch in the run's memory. On a CPU without bf16 it runs f32 (about 1.4x).
-- `onnx-int8`: int8 weights under ONNX Runtime, for CPUs without bf16: about 2.3x, mean cosine 0.995.
+- `onnx-int8`: int8 weights under ONNX Runtime, for CPUs without bf16: 2.2-2.5x, mean cosine 0.995.
 - `st-fp32`: sentence-transformers itself, the reference.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -160,6 +161,7 @@ def import_openvino():  # noqa: ANN201 - the module is an optional heavy import
     return openvino
 
 
+@functools.cache
 def openvino_precision() -> str:
     """bf16 where the CPU computes it natively (AVX512-BF16, AMX), else f32."""
     ov = import_openvino()

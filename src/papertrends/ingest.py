@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -133,41 +132,36 @@ def store_snapshots(store: Store, read: ReadResult) -> IngestSummary:
 
 
 def up_to_date(settings: Settings) -> dict[str, Any] | None:
-    """The last completed run's summary, if a run now would find nothing to do; else None.
+    """The last run's summary, if a run now would find nothing to do; else None.
 
-    Nothing to do: that run is the latest (no run after it was killed or failed), it used these very settings,
+    Nothing to do: the newest run completed (none after it was killed or failed), it used these very settings,
     every snapshot file now in the folder was read before (by content hash), none of its files has gone, and its
-    report is still there. Reads the database read-only,
-    so a run in progress elsewhere is never disturbed (and makes this answer None: the run then waits its turn).
+    report is still there. The database is opened read-only, so a run in progress elsewhere is never disturbed
+    (it holds the file, which makes this answer None: the run then waits its turn).
     """
     import duckdb
 
-    path = settings.store.path
-    if not path.exists():
+    from papertrends.store import StoreError, open_store
+
+    if not settings.store.path.exists():
         return None
     try:
-        with duckdb.connect(str(path), read_only=True) as db:
-            row = db.execute(
-                "SELECT run_id, summary FROM runs WHERE status = 'completed' ORDER BY run_id DESC LIMIT 1"
-            ).fetchone()
-            latest = db.execute("SELECT max(run_id) FROM runs").fetchone()[0]
-            if row is None or not row[1] or latest != row[0]:
-                return None  # a later run was killed or failed: what it stored has not been analysed
-            seen = {r[0] for r in db.execute(
-                "SELECT snapshot_id FROM snapshots UNION SELECT content_hash FROM rejections").fetchall()}  # fmt: skip
-            current = db.execute("SELECT count(*) FROM snapshots WHERE NOT superseded").fetchone()[0]
-    except (duckdb.Error, OSError):
+        with open_store(settings.store.path, read_only=True) as store:
+            newest = store.newest_run()
+            if newest is None or newest["status"] != "completed":
+                return None
+            seen = store.seen_hashes()
+            current = store.current_snapshots()
+    except (StoreError, duckdb.Error, OSError):
         return None
-    summary = json.loads(row[1]) | {"run_id": row[0]}
+    summary = newest["summary"] | {"run_id": newest["run_id"]}
     if summary.get("settings_hash") != settings.settings_hash() or not Path(summary.get("report", "")).is_file():
         return None
     files = list_snapshot_files(settings.snapshots.folder)
-    hashes = set()
-    for f in files:
-        try:
-            hashes.add(hashlib.sha256(f.read_bytes()).hexdigest())
-        except OSError:
-            return None
+    try:
+        hashes = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    except OSError:
+        return None
     if not hashes <= seen or len(files) < current:
         return None
     return summary

@@ -96,15 +96,19 @@ class StoreError(RuntimeError):
 class Store:
     """A connection to the DuckDB file. DuckDB's file lock keeps a second writing process out."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """`read_only` opens an existing database as it is (no schema changes), beside no writer."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = duckdb.connect(str(path))
+            self.db = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as e:
             raise StoreError(
                 f"cannot open the database {path}: {e}. Is another papertrends run using it? Wait for it to end."
             ) from e
+        if read_only:
+            return
         for table, newest_column in DERIVED.items():
             columns = {
                 r[0]
@@ -367,6 +371,16 @@ class Store:
         summary = json.loads(row[3]) if row[3] else {}
         return {"run_id": row[0], "corpus_hash": row[1], "config_hash": row[2], "metrics": summary.get("metrics")}
 
+    def newest_run(self) -> dict[str, Any] | None:
+        """The latest run whatever its status (a killed run stays 'running'), with its summary."""
+        row = self.db.execute("SELECT run_id, status, summary FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {"run_id": row[0], "status": row[1], "summary": json.loads(row[2]) if row[2] else {}}
+
+    def current_snapshots(self) -> int:
+        return self.db.execute("SELECT count(*) FROM snapshots WHERE NOT superseded").fetchone()[0]
+
     def load_topics(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """A run's topics (top_terms and representative as lists, centroid as an array) and assignments."""
         topics = self.db.execute(
@@ -447,8 +461,8 @@ def embedding_text(title: str, abstract: str) -> str:
 
 
 @contextmanager
-def open_store(path: Path) -> Iterator[Store]:
-    store = Store(path)
+def open_store(path: Path, *, read_only: bool = False) -> Iterator[Store]:
+    store = Store(path, read_only=read_only)
     try:
         yield store
     finally:

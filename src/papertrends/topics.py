@@ -42,29 +42,41 @@ def reduction_and_clustering(backend: str) -> tuple[type, type, str]:
 EXACT_NEIGHBORS_UP_TO = 150_000
 
 
-def exact_neighbors(embeddings: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cosine k-nearest neighbours (self first, as UMAP expects) by blocked matrix products.
+def most_similar(
+    queries: np.ndarray, points: np.ndarray, k: int, *, block: int = 1024, same: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` points of highest cosine similarity to each query, best first: (indices, similarities).
 
-    About 1 s for 6k papers and 15 s for 46k on 2 cores, in `block` x n floats of memory. UMAP's own approximate
-    search (pynndescent) is as fast once compiled, but its numba functions are compiled again in every new process:
-    about 25 s of every run on this machine.
+    Exact, by blocked matrix products in `block` x len(points) floats of memory. `same`: the queries are the
+    points, and each comes first in its own list, even among duplicates.
     """
-    x = np.ascontiguousarray(embeddings, dtype=np.float32)
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    n = len(x)
-    k = min(k, n)
-    indices = np.empty((n, k), dtype=np.int64)
-    distances = np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, block):
-        sims = x[start : start + block] @ x.T
-        rows = np.arange(len(sims))
-        sims[rows, start + rows] = np.inf  # each point is its own nearest neighbour, even among duplicates
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    x = q if same else points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-12)
+    k = min(k, len(x))
+    indices = np.empty((len(q), k), dtype=np.int64)
+    values = np.empty((len(q), k), dtype=np.float32)
+    for start in range(0, len(q), block):
+        sims = q[start : start + block] @ x.T
+        if same:
+            rows = np.arange(len(sims))
+            sims[rows, start + rows] = np.inf
         part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         best = np.take_along_axis(sims, part, axis=1)
         order = np.argsort(-best, axis=1, kind="stable")
         indices[start : start + block] = np.take_along_axis(part, order, axis=1)
-        distances[start : start + block] = np.clip(1 - np.take_along_axis(best, order, axis=1), 0, 2)
-    return indices, distances
+        values[start : start + block] = np.take_along_axis(best, order, axis=1)
+    return indices, values
+
+
+def exact_neighbors(embeddings: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Exact cosine k-nearest neighbours (self first, as UMAP expects): indices and cosine distances.
+
+    About 1 s for 6k papers and 15 s for 46k on 2 cores. UMAP's own approximate search (pynndescent) is as fast
+    once compiled, but its numba functions are compiled again in every new process: about 25 s of every run here.
+    """
+    indices, sims = most_similar(embeddings, embeddings, k, block=block, same=True)
+    return indices, np.clip(1 - sims, 0, 2)
 
 
 # Importing BERTopic imports its optional transformer-based parts (text generation, zero-shot, visual) and torch
