@@ -30,9 +30,12 @@ run: setup
 test: setup browser
 	$(PY) -m pytest
 
-# Side by side with the plain BERTopic script on ../shared/data (about 15 minutes), then the arXiv scale curve.
+# Side by side with the plain BERTopic script on ../shared/data (about 15 minutes), then topic stability across
+# embedding runtimes, seeds and noise, and the size rule at 300 / 3,000 / 30,000 papers (about 40 minutes the first
+# time: the vectors of each runtime are kept in .cache/bench/).
 bench: setup
 	$(PY) bench/compare.py --json docs/bench-compare.json
+	$(PY) bench/stability.py --json docs/bench-stability.json
 
 bench-scale: setup
 	$(PY) bench/scale.py --json docs/bench-scale.json

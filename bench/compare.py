@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))  # plain.py, the script measured against
 SHARED = ROOT.parent / "shared" / "data"
 
+from stability import cpu  # noqa: E402 - bench/ is on the path only now
+
 
 def measured(command: list[str], **kwargs: Any) -> tuple[float, float, str]:
     """Run a command; its wall seconds, peak summed RSS of its process tree (MB), and its stdout."""
@@ -116,10 +118,9 @@ def fidelity(work: Path, plain_out: Path, model_id: str) -> dict[str, Any]:
     a = TopicModel(settings).fit(docs, fast, ids)
     b = TopicModel(settings).fit(docs, fp32, ids)
     # The yardstick: the fp32 vectors moved by random noise as far as the fast ones are (same mean cosine).
-    rng = np.random.default_rng(0)
-    sigma = float(np.sqrt(2 * max(1 - cosine.mean(), 1e-12) / fp32.shape[1]))
-    noisy = fp32 + rng.normal(0, sigma, fp32.shape).astype(np.float32)
-    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    from papertrends.topics.ensemble import moved
+
+    noisy = moved(fp32, float(cosine.mean()), seed=0)
     c = TopicModel(settings).fit(docs, noisy, ids)
     return {
         "papers": len(keep),
@@ -154,7 +155,7 @@ def bbc(path: Path) -> dict[str, Any]:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from papertrends.config import load_settings
-    from papertrends.embed import make_embedder
+    from papertrends.embedding import make_embedder
     from papertrends.quality import evaluate
     from papertrends.topics import OUTLIER, TopicModel
 
@@ -257,12 +258,13 @@ def main() -> int:
         sys.exit(f"bench: {args.corpus} holds {len(files)} digest files; give --corpus a folder of HF JSON digests")
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "machine": f"{cpu()}, {platform.platform()}",
         "corpus": str(args.corpus),
         "files": len(files),
     }
     from papertrends.config import EmbeddingConfig
-    from papertrends.embed import make_embedder, model_path, onnx_model
+    from papertrends.embedding import make_embedder, model_path
+    from papertrends.embedding.export import onnx_model
 
     embedder = make_embedder(EmbeddingConfig())
     start = time.perf_counter()

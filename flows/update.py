@@ -23,7 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
-from papertrends.embed import embed_in_chunks, encode_texts, in_own_process, make_embedder
+from papertrends.embedding import embed_in_chunks, encode_texts, in_own_process, make_embedder
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import IngestSummary, ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
@@ -77,7 +77,7 @@ def read_all(settings: Settings, seen: set[str]) -> ReadResult:
 
 
 @task(name="embed batch", cache_policy=NO_CACHE)
-def embed_batch_task(config: EmbeddingConfig, texts: list[str]) -> np.ndarray:
+def embed_batch_task(config: EmbeddingConfig, texts: list[str]) -> tuple[np.ndarray, str]:
     return encode_texts(config, texts)
 
 
@@ -93,14 +93,14 @@ def embed_task(settings: Settings, progress: bool) -> int:
     with open_store(settings.store.path) as store:
         missing = store.missing_embeddings(embedder.model_id)
 
-        def on_workers(chunks: list[list[str]]) -> Iterator[np.ndarray]:
+        def on_workers(chunks: list[list[str]]) -> Iterator[tuple[np.ndarray, str]]:
             futures = [embed_batch_task.submit(settings.embedding, texts) for texts in chunks]
             return (f.result() for f in futures)
 
         return embed_in_chunks(
             missing,
             embedder,
-            lambda keys, vectors: store.save_embeddings(embedder.model_id, keys, vectors),
+            lambda keys, vectors, provenance: store.save_embeddings(embedder.model_id, keys, vectors, provenance),
             chunk_size=settings.embedding.chunk_size,
             progress=progress,
             map_chunks=on_workers

@@ -38,9 +38,11 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def sample_vectors() -> tuple[str, dict[str, np.ndarray]]:
-    """Real all-MiniLM-L6-v2 vectors of the sample papers, computed once by tests/make_fixtures.py."""
+    """Real all-MiniLM-L6-v2 vectors of the sample papers (sentence-transformers, fp32), computed once by
+    tests/make_fixtures.py. Their key is the default config's on any CPU: no test depends on its precision."""
     data = np.load(FIXTURES / "sample_embeddings.npz")
     vectors = data["vectors"].astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return str(data["model_id"]), dict(zip(data["hashes"].tolist(), vectors, strict=True))
 
 
@@ -50,7 +52,7 @@ def preload_embeddings(db: Path, sample_vectors: tuple[str, dict[str, np.ndarray
 
     model_id, table = sample_vectors
     with open_store(db) as store:
-        store.save_embeddings(model_id, list(table), np.stack(list(table.values())))
+        store.save_embeddings(model_id, list(table), np.stack(list(table.values())), "st-fp32")
     return len(table)
 
 
@@ -67,7 +69,7 @@ def hf_embeddings() -> tuple[str, dict[str, np.ndarray]]:
     if not HF_DAILY.is_dir():
         pytest.skip("../shared/data is not beside the repo")
     from papertrends.config import EmbeddingConfig
-    from papertrends.embed import make_embedder
+    from papertrends.embedding import make_embedder
     from papertrends.ingest import read_snapshots, store_snapshots
     from papertrends.store import open_store
 
@@ -80,7 +82,7 @@ def hf_embeddings() -> tuple[str, dict[str, np.ndarray]]:
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "e.duckdb") as store:
         store_snapshots(store, read_snapshots(HF_DAILY))
         missing = store.missing_embeddings(embedder.model_id)
-    vectors = embedder.encode([t for _, t in missing])
+    vectors = embedder.encode([t for _, t in missing])  # any runtime of the key: they agree at cosine >= 0.999
     CACHE.mkdir(exist_ok=True)
     hashes = [h for h, _ in missing]
     np.savez(path, model_id=embedder.model_id, hashes=np.array(hashes), vectors=vectors)

@@ -58,6 +58,7 @@ def test_parse_reports_a_bad_file_and_exits_non_zero(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)

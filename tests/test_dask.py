@@ -55,7 +55,7 @@ def test_dask_runner_gives_the_same_stored_results(tmp_path: Path, prefect_harne
         settings = load_settings().with_overrides(**spread)
         summary = flow_for(settings)(overrides=spread, progress=False)
         with cluster.get_client() as client:
-            ran_on = client.run(lambda: __import__("papertrends.embed", fromlist=["x"])._EMBEDDERS.__len__())
+            ran_on = client.run(lambda: __import__("papertrends.embedding", fromlist=["x"]).loaded_models())
     assert summary["embeddings_computed"] == 24 and summary["ingest"]["new_papers"] == 360
     assert sum(ran_on.values()) >= 1  # the model was loaded on the workers, not in this process
     a, b = _stored(tmp_path / "local" / "pt.duckdb"), _stored(tmp_path / "dask" / "pt.duckdb")

@@ -9,9 +9,11 @@ import pytest
 
 from conftest import SAMPLES
 from papertrends.config import EmbeddingConfig
-from papertrends.embed import Embedder, EmbeddingError, embed_in_chunks, make_embedder, model_path
+from papertrends.embedding import Embedder, EmbeddingError, embed_in_chunks, make_embedder, model_path
 from papertrends.ingest import read_snapshots, store_snapshots
 from papertrends.store import open_store
+
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +48,9 @@ def test_cache_embeds_each_text_once(tmp_path: Path, embedder: Embedder) -> None
         store_snapshots(store, read_snapshots(folder))
         saved: list[int] = []
 
-        def save(keys: list[str], vectors: np.ndarray) -> None:
+        def save(keys: list[str], vectors: np.ndarray, provenance: str) -> None:
             saved.append(len(keys))
-            store.save_embeddings(embedder.model_id, keys, vectors)
+            store.save_embeddings(embedder.model_id, keys, vectors, provenance)
 
         missing = store.missing_embeddings(embedder.model_id)
         assert embed_in_chunks(missing, embedder, save, chunk_size=10, progress=False) == 24
@@ -60,14 +62,25 @@ def test_cache_embeds_each_text_once(tmp_path: Path, embedder: Embedder) -> None
         assert store.missing_embeddings("another-model") != []  # the cache is keyed by model too
 
 
-@pytest.mark.parametrize(("backend", "mean", "floor"), [("openvino", 0.999, 0.999), ("onnx-int8", 0.99, 0.97)])
-def test_fast_backends_give_sentence_transformers_vectors(backend: str, mean: float, floor: float) -> None:
-    """The exported model, its tokeniser and the pooling reproduce sentence-transformers, in any batch order."""
+@pytest.mark.parametrize(
+    ("backend", "precision", "mean", "floor", "one_cache"),
+    [
+        ("openvino", "f32", 0.999, 0.999, True),
+        ("openvino", "auto", 0.999, 0.999, True),  # bf16 where the CPU has it, f32 elsewhere: the same bar
+        ("onnx-int8", "auto", 0.99, 0.97, False),
+    ],
+)
+def test_fast_backends_give_sentence_transformers_vectors(
+    backend: str, precision: str, mean: float, floor: float, one_cache: bool
+) -> None:
+    """The exported model, its tokeniser and the pooling reproduce sentence-transformers, in any batch order.
+
+    Runtimes that agree at cosine >= 0.999 share one cache key; a quantised model is cached apart."""
     texts = [line.strip() for line in (SAMPLES / "001_5bd9d39c3c7e27dd.txt").read_text().splitlines() if len(line) > 80]
     texts = texts[:24] + ["", "x", "word " * 600]  # empty, one token, and one past the length limit
     reference = make_embedder(EmbeddingConfig(backend="st-fp32", batch_size=8)).encode(texts)
-    fast = make_embedder(EmbeddingConfig(backend=backend, batch_size=5))
-    assert fast.model_id != make_embedder(EmbeddingConfig(backend="st-fp32")).model_id  # cached apart
+    fast = make_embedder(EmbeddingConfig(backend=backend, precision=precision, batch_size=5))
+    assert (fast.model_id == make_embedder(EmbeddingConfig(backend="st-fp32")).model_id) is one_cache
     vectors = fast.encode(texts)
     cosine = (reference * vectors).sum(axis=1)
     assert vectors.shape == reference.shape and vectors.dtype == np.float32

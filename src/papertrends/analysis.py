@@ -14,7 +14,8 @@ from papertrends.config import Settings
 from papertrends.faults import crash_point
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.registry import Known, align, retention
-from papertrends.store import Store, embedding_text
+from papertrends.embedding.text import embedding_text
+from papertrends.store import Store
 from papertrends.topics import OUTLIER, TopicModel, most_similar
 from papertrends.trends import trend_table
 

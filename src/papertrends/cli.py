@@ -116,7 +116,7 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  embeddings  {s['embeddings_computed']} computed"
         + (" (all cached)" if s["embeddings_computed"] == 0 else ""),
         f"  topics      {s['n_topics']} ({s['n_subtopics']} subtopics), outliers {s['outlier_share']:.1%}"
-        + (f" (BERTopic left {m['outliers_before']:.1%})" if "outliers_before" in m else "")
+        + (f" ({m['outliers_before']:.0%} outside the members' consensus)" if "outliers_before" in m else "")
         + (f", fit reused from run {m['reused_run']}" if "reused_run" in m else "")
         + (f", {m['placed_papers']} new papers placed in the last fit's topics" if "placed_papers" in m else ""),
         "  trends      "

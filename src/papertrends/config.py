@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +51,9 @@ class StoreConfig(_Section):
 class EmbeddingConfig(_Section):
     model: str = "all-MiniLM-L6-v2"
     backend: Literal["openvino", "onnx-int8", "st-fp32"] = "openvino"
+    precision: Literal["auto", "f32", "bf16"] = Field(
+        "auto", description="openvino's arithmetic; auto: bf16 where the CPU has it natively, else f32"
+    )
     batch_size: int = Field(16, ge=1)
     chunk_size: int = Field(512, ge=1, description="texts embedded and stored per step; a kill loses at most one")
     max_seq_length: int = Field(256, ge=16, le=512)
@@ -59,14 +64,15 @@ class UmapConfig(_Section):
     n_neighbors: int = Field(15, ge=2)
     n_components: int = Field(5, ge=2)
     min_dist: float = Field(0.0, ge=0.0)
-    metric: str = "cosine"
+    metric: Literal["cosine"] = "cosine"
+    n_epochs: int | None = Field(None, ge=10, description="None: UMAP's own choice (500 up to 10,000 papers, 200 above)")
 
 
 class HdbscanConfig(_Section):
-    min_cluster_size: int = Field(10, ge=2)
+    min_cluster_size: int | Literal["auto"] = Field("auto", description="auto: max(5, sqrt(papers) / 2)")
     min_samples: int | None = Field(None, ge=1)
     metric: str = "euclidean"
-    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
 
 
 class VectorizerConfig(_Section):
@@ -81,10 +87,16 @@ class TopicsConfig(_Section):
     representative_docs: int = Field(5, ge=1)
     reduce_frequent_words: bool = True
     bm25_weighting: bool = False
-    top_level_topics: int = Field(30, ge=1, description="BERTopic's clusters are grouped into this many topics")
+    top_level_topics: int | Literal["auto"] = Field(
+        "auto", description="subtopics are grouped into this many topics; auto: sqrt(papers) / 10, from 8 to 30"
+    )
+    members: int = Field(8, ge=1, description="UMAP + HDBSCAN fits whose consensus makes the topics")
+    augment: float = Field(
+        0.995, gt=0.9, le=1.0, description="each member sees the vectors moved by noise to this cosine; 1: none"
+    )
     outlier_strategy: Literal["embeddings", "none"] = "embeddings"
     outlier_quantile: float = Field(
-        0.05, ge=0, le=1, description="an outlier joins its nearest topic if closer than this quantile of members"
+        0.0, ge=0, le=1, description="a paper outside the consensus joins its subtopic if this close as its core"
     )
     match_overlap: float = Field(0.3, ge=0, le=1, description="least Jaccard overlap of papers to keep an id")
     match_similarity: float = Field(0.9, ge=0, le=1, description="or least centroid similarity to keep an id")
@@ -170,20 +182,51 @@ class ConfigError(ValueError):
     pass
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Settings from a TOML file; the built-in defaults when `path` is None and no config/papertrends.toml exists."""
-    if path is None:
-        if not DEFAULT_CONFIG.exists():
-            return Settings()
+ENV_PREFIX = "PAPERTRENDS_"
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """`PAPERTRENDS_<SECTION>_<KEY>=value` for any setting, e.g. PAPERTRENDS_EMBEDDING_PRECISION=f32.
+
+    Values are read as TOML values where they parse (numbers, booleans, arrays), else as strings. Variables whose
+    section is not a table of the config (PAPERTRENDS_CACHE, PAPERTRENDS_HOME) are not settings."""
+    sections = set(Settings.model_fields)
+    out: dict[str, dict[str, Any]] = {}
+    for name, text in sorted(environ.items()):
+        section, _, key = name.removeprefix(ENV_PREFIX).lower().partition("_")
+        if not name.startswith(ENV_PREFIX) or section not in sections or not key:
+            continue
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from a TOML file, then `PAPERTRENDS_<SECTION>_<KEY>` variables of `environ` (os.environ by
+    default); the built-in defaults when `path` is None and no config/papertrends.toml exists."""
+    raw: dict[str, Any] = {}
+    where = "the built-in defaults"
+    if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"cannot read config {path}: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    if path is not None:
+        where = str(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ConfigError(f"cannot read config {path}: {e.strerror or e}") from e
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    overrides = env_overrides(os.environ if environ is None else environ)
+    for section, values in overrides.items():
+        table = raw.get(section, {})
+        raw[section] = {**(table if isinstance(table, dict) else {}), **values}
+    if overrides:
+        where += " with " + ", ".join(f"{ENV_PREFIX}{s.upper()}_{k.upper()}" for s, v in overrides.items() for k in v)
     try:
         return Settings.model_validate(raw)
     except ValidationError as e:
         problems = "; ".join(f"[{'.'.join(map(str, err['loc']))}] {err['msg']}" for err in e.errors())
-        raise ConfigError(f"{path}: {problems}") from e
+        raise ConfigError(f"{where}: {problems}") from e

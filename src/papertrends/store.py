@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from papertrends.catalog import Catalog, Paper
+from papertrends.embedding.text import embedding_text
 from papertrends.faults import crash_point
 from papertrends.snapshots import ParseError, Snapshot
 
@@ -37,7 +38,10 @@ CREATE TABLE IF NOT EXISTS sightings (
     snapshot_id VARCHAR NOT NULL, paper_id VARCHAR NOT NULL, digest_date DATE NOT NULL, rank INTEGER NOT NULL,
     upvotes INTEGER, PRIMARY KEY (snapshot_id, paper_id));
 CREATE TABLE IF NOT EXISTS embeddings (
-    text_hash VARCHAR NOT NULL, model_id VARCHAR NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
+    text_hash VARCHAR NOT NULL,
+    model_id VARCHAR NOT NULL,            -- what the vector means: model, max length, text recipe (embedding.keys)
+    dim INTEGER NOT NULL, vector BLOB NOT NULL,
+    backend VARCHAR,                      -- provenance: the runtime and arithmetic that computed it
     PRIMARY KEY (text_hash, model_id));
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
@@ -67,6 +71,24 @@ CREATE TABLE IF NOT EXISTS topic_events (
 MIGRATIONS = """
 ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
 ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS superseded BOOLEAN DEFAULT false;
+ALTER TABLE embeddings ADD COLUMN IF NOT EXISTS backend VARCHAR;
+"""
+# Before the key named only what a vector means, it named the runtime too ("MODEL/openvino-bf16/len256"): such
+# vectors are the same model's and move to the runtime-free key, their runtime kept as provenance. Where two
+# runtimes embedded one text, one vector is kept (they agree at cosine >= 0.999).
+OLD_EMBEDDING_KEY = r"^(.+)/(openvino-bf16|openvino-f32|st-fp32|onnx-int8)/len([0-9]+)$"
+REKEY_EMBEDDINGS = f"""
+INSERT OR IGNORE INTO embeddings (text_hash, model_id, dim, vector, backend)
+SELECT text_hash, new_key, dim, vector, old_backend FROM (
+    SELECT text_hash, dim, vector,
+           regexp_extract(model_id, '{OLD_EMBEDDING_KEY}', 2) AS old_backend,
+           regexp_extract(model_id, '{OLD_EMBEDDING_KEY}', 1)
+             || CASE WHEN regexp_extract(model_id, '{OLD_EMBEDDING_KEY}', 2) = 'onnx-int8' THEN '+int8-dynamic'
+                     ELSE '' END
+             || '/len' || regexp_extract(model_id, '{OLD_EMBEDDING_KEY}', 3) || '/title-abstract-v1' AS new_key
+    FROM embeddings WHERE regexp_matches(model_id, '{OLD_EMBEDDING_KEY}'))
+QUALIFY row_number() OVER (PARTITION BY text_hash, new_key ORDER BY old_backend) = 1;
+DELETE FROM embeddings WHERE regexp_matches(model_id, '{OLD_EMBEDDING_KEY}');
 """
 # Per-run results are derived data: a table from an older layout is dropped and made anew (its runs are history).
 DERIVED = {"topics": "centroid", "assignments": "subtopic_id", "prevalence": "upvote_share"}
@@ -120,6 +142,8 @@ class Store:
                 self.db.execute(f"DROP TABLE {table}")
         self.db.execute(SCHEMA)
         self.db.execute(MIGRATIONS)
+        with self.transaction():
+            self.db.execute(REKEY_EMBEDDINGS)
 
     def close(self) -> None:
         self.db.close()
@@ -250,7 +274,8 @@ class Store:
         ).fetchall()
         return [(h, embedding_text(t, a)) for h, t, a in rows]
 
-    def save_embeddings(self, model_id: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+    def save_embeddings(self, model_id: str, hashes: Sequence[str], vectors: np.ndarray, backend: str) -> None:
+        """Vectors under their cache key `model_id`, with the runtime that computed them (`backend`)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         frame = pd.DataFrame(
             {
@@ -258,6 +283,7 @@ class Store:
                 "model_id": model_id,
                 "dim": vectors.shape[1],
                 "vector": [v.tobytes() for v in vectors],
+                "backend": backend,
             }
         )
         with self.transaction():
@@ -453,11 +479,6 @@ class Store:
 
     def runs(self) -> pd.DataFrame:
         return self.db.execute("SELECT * FROM runs ORDER BY run_id").df()
-
-
-def embedding_text(title: str, abstract: str) -> str:
-    """What the embedding model reads for a paper."""
-    return f"{title.strip()}. {abstract.strip()}" if abstract.strip() else title.strip()
 
 
 @contextmanager

@@ -13,8 +13,8 @@ whole, so a browser or a copy job never sees half a report.
 
 from __future__ import annotations
 
+import secrets
 import shutil
-import tempfile
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -130,7 +130,8 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     run_id = int(data.run["run_id"])
     runs = folder / "runs"
     runs.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".run-{run_id}-", dir=runs))
+    staging = runs / f".run-{run_id}-{secrets.token_hex(6)}"
+    staging.mkdir(mode=0o777)  # less the umask, as any folder: tempfile.mkdtemp's 0700 would hide it from others
     try:
         write_pages(staging, data, "../../", assets, env)
         final = runs / str(run_id)

@@ -1,7 +1,8 @@
-"""Turn a sentence-transformers model folder into an ONNX encoder: `python -m papertrends.onnx_export SRC DST [int8]`.
+"""ONNX files of a sentence-transformers model, exported once per machine in a process of their own.
 
-Run once per machine and model, in a process of its own, so that torch (needed only to trace the model) never
-sits in the memory of a papertrends run. The recipe:
+`onnx_model(source, kind)` returns the file, exporting it on first use: `python -m papertrends.embedding.export
+SRC DST [fp32|int8]` runs in a subprocess, so torch (needed only to trace the model) never sits in a run's memory.
+The recipe:
 
 - trace the transformer with eager attention: the default SDPA path exports a mask built from `Where`/`IsNaN`
   nodes that cost a quarter of ONNX Runtime's inference time;
@@ -9,20 +10,51 @@ sits in the memory of a papertrends run. The recipe:
   output channel, which keeps the mean cosine similarity to the fp32 vectors above 0.99 where per-tensor weights
   fall to about 0.93.
 
-The output is the last hidden state; pooling and normalisation happen in numpy (`embed.OnnxEmbedder`).
+The output is the last hidden state; pooling and normalisation happen in numpy (`embedding.onnx_runtimes`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from papertrends.embedding.models import EmbeddingError, cache_dir
+
+log = logging.getLogger(__name__)
+
 RECIPE = {"fp32": "eager-opset17-v1", "int8": "eager-opset17-dyn-int8-per-channel-v1"}
 
 
+def onnx_model(source: Path, kind: str) -> Path:
+    """The ONNX file (`fp32` or `int8`) for a model folder, exported on first use (10-20 s) and reused after."""
+    weights = sorted(source.glob("*.safetensors")) or sorted(source.glob("*.bin"))
+    files = [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
+    stamp = "|".join([RECIPE[kind], str(source.resolve()), *files])
+    target = cache_dir() / "onnx" / f"{kind}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.onnx"
+    if not target.exists():
+        log.info("exporting %s to %s ONNX at %s (once per machine)", source, kind, target)
+        done = subprocess.run(
+            [sys.executable, "-m", "papertrends.embedding.export", str(source), str(target), kind],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0 or not target.exists():
+            why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise EmbeddingError(
+                f"could not export {source} to ONNX ({why}): "
+                'set [embedding] backend = "st-fp32" to embed with sentence-transformers instead'
+            )
+    return target
+
+
 def export(source: Path, target: Path, kind: str = "fp32") -> None:
+    """Trace the model to ONNX (and quantise it for `int8`); written to a temporary name, then renamed."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -36,7 +68,9 @@ def export(source: Path, target: Path, kind: str = "fp32") -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
             out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.last_hidden_state
 
@@ -75,8 +109,7 @@ def export(source: Path, target: Path, kind: str = "fp32") -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["fp32"], ["int8"]):
-        sys.exit("usage: python -m papertrends.onnx_export MODEL_FOLDER OUT.onnx [fp32|int8]")
-    import logging
+        sys.exit("usage: python -m papertrends.embedding.export MODEL_FOLDER OUT.onnx [fp32|int8]")
     import warnings
 
     logging.disable(logging.WARNING)

@@ -1,0 +1,144 @@
+"""The ensemble's consensus: the clusters most of its members find, and every paper's place among them.
+
+1. HDBSCAN (leaf clusters) on each member's layout.
+2. Meta-clustering (Strehl and Ghosh's MCLA): the members' clusters are grouped by the overlap of their papers
+   (Jaccard, average linkage, cut at 0.5); a group found by at least half of the members is a consensus
+   cluster. A paper's membership in it is the share of members that put it there.
+3. Each consensus cluster's centroid is the mean of its papers' vectors weighted by the square of their
+   membership; spherical k-means from those centroids, run to its fixed point, gives every paper its subtopic.
+   A boundary paper goes where the vectors put it, not where one member's layout happened to.
+4. A paper outside every consensus cluster (in none for half of the members) stays an outlier unless it is as
+   close to its subtopic's centroid as that subtopic's typical members (`[topics] outlier_quantile`).
+
+`ConsensusClusterer` is BERTopic's `hdbscan_model`: it receives the vectors beside every member's layout
+(`EnsembleReducer.transform`) and leaves the subtopics in `labels_`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from papertrends.topics.backends import reduction_and_clustering
+from papertrends.topics.neighbors import unit_rows
+
+OUTLIER = -1
+JACCARD_CUT = 0.5  # member clusters sharing at least this much (on average) are one meta-cluster
+SUPPORT = 0.5  # a meta-cluster found by at least this share of the members is a consensus cluster
+CORE = 0.5  # a paper in its consensus cluster for at least this share of the members belongs to its core
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    members: int
+    n_components: int
+    min_cluster_size: int
+    min_samples: int | None
+    selection: str
+    outlier_strategy: str
+    outlier_quantile: float
+    backend: str = "cpu"
+
+
+def membership(member_labels: list[np.ndarray], n: int) -> np.ndarray:
+    """(papers x consensus clusters): the share of members that put each paper in each consensus cluster."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import csr_matrix
+    from scipy.spatial.distance import squareform
+
+    rows: list[np.ndarray] = []
+    owner: list[int] = []
+    for r, labels in enumerate(member_labels):
+        for t in sorted(set(labels.tolist()) - {OUTLIER}):
+            rows.append(np.flatnonzero(labels == t))
+            owner.append(r)
+    if not rows:
+        return np.zeros((n, 0))
+    indptr = np.cumsum([0, *map(len, rows)])
+    clusters = csr_matrix((np.ones(indptr[-1]), np.concatenate(rows), indptr), shape=(len(rows), n))
+    if len(rows) == 1:
+        meta = np.array([1])
+    else:
+        shared = (clusters @ clusters.T).toarray()
+        size = np.diag(shared)
+        distance = 1 - shared / (size[:, None] + size[None, :] - shared)
+        np.fill_diagonal(distance, 0)
+        meta = fcluster(linkage(squareform(distance, checks=False), "average"), 1 - JACCARD_CUT, "distance")
+    owners = np.array(owner)
+    kept = [m for m in np.unique(meta) if len(set(owners[meta == m])) >= SUPPORT * len(member_labels)]
+    if not kept:
+        return np.zeros((n, 0))
+    return np.stack([np.asarray(clusters[meta == m].sum(axis=0)).ravel() for m in kept], axis=1) / len(
+        member_labels
+    )
+
+
+def spherical_kmeans(x: np.ndarray, centroids: np.ndarray, max_iter: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd's iterations on unit vectors from the given centroids, to the fixed point; empty clusters dropped."""
+    c = unit_rows(centroids)
+    labels = (x @ c.T).argmax(axis=1)
+    for _ in range(max_iter):
+        used = np.unique(labels)
+        c = unit_rows(np.stack([x[labels == t].mean(axis=0) for t in used]))
+        new = (x @ c.T).argmax(axis=1)
+        if len(used) == len(c) and np.array_equal(new, np.searchsorted(used, labels)):
+            return new, c
+        labels = new
+    return labels, c
+
+
+def by_size(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0, 1, ... from the largest cluster down (ties: the one whose first paper comes first)."""
+    ids = [t for t in np.unique(labels) if t != OUTLIER]
+    order = sorted(ids, key=lambda t: (-int(np.sum(labels == t)), int(np.argmax(labels == t))))
+    mapping = {t: i for i, t in enumerate(order)}
+    return np.array([mapping.get(t, OUTLIER) for t in labels.tolist()], dtype=int)
+
+
+class ConsensusClusterer:
+    """BERTopic's clustering step over an ensemble (see the module's notes). After fit: `labels_`,
+    `membership_` (papers x consensus clusters), `outliers_before_` (the share outside every consensus cluster),
+    `member_labels_` (each member's HDBSCAN labels)."""
+
+    def __init__(self, settings: ClusterSettings) -> None:
+        self.settings = settings
+
+    def fit(self, X: np.ndarray, y: Any = None) -> ConsensusClusterer:  # noqa: N803 - scikit-learn's name
+        s = self.settings
+        width = s.members * s.n_components
+        x = unit_rows(X[:, :-width])
+        layouts = [X[:, -width + r * s.n_components : X.shape[1] - width + (r + 1) * s.n_components]
+                   for r in range(s.members)]  # fmt: skip
+        _, hdbscan_class, backend = reduction_and_clustering(s.backend)
+        extra = {"core_dist_n_jobs": 1} if backend == "cpu" else {}
+        mcs = min(s.min_cluster_size, max(2, len(x) // 2))
+        self.member_labels_ = [
+            np.asarray(hdbscan_class(min_cluster_size=mcs, min_samples=s.min_samples, metric="euclidean",
+                                     cluster_selection_method=s.selection, **extra).fit_predict(layout), dtype=int)
+            for layout in layouts
+        ]  # fmt: skip
+        weights = membership(self.member_labels_, len(x))
+        self.membership_ = weights
+        core = weights.max(axis=1) >= CORE if weights.shape[1] else np.zeros(len(x), dtype=bool)
+        self.outliers_before_ = float(1 - core.mean()) if len(x) else 0.0
+        if weights.shape[1] == 0:  # no cluster most members agree on: the corpus is one topic
+            self.labels_ = np.zeros(len(x), dtype=int)
+            return self
+        labels, centroids = spherical_kmeans(x, (weights**2).T @ x)
+        self.labels_ = by_size(self._outliers(x, labels, centroids, core))
+        return self
+
+    def _outliers(self, x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, core: np.ndarray) -> np.ndarray:
+        s = self.settings
+        if s.outlier_strategy == "none":
+            return np.where(core, labels, OUTLIER)
+        closeness = np.einsum("nd,nd->n", x, centroids[labels])
+        floor = np.ones(len(centroids))
+        for t in range(len(centroids)):
+            typical = closeness[(labels == t) & core]
+            if len(typical):
+                floor[t] = np.quantile(typical, s.outlier_quantile)
+        keep = core | (closeness >= floor[labels])
+        return np.where(keep, labels, OUTLIER)

@@ -1,0 +1,115 @@
+"""The topic model's middle: the ensemble, the consensus of its clusters, the levels and the size rule, with
+known answers on small constructed inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from papertrends.config import Settings
+from papertrends.topics import fit_sizes
+from papertrends.topics.consensus import by_size, membership, spherical_kmeans
+from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings, member_neighbors, moved, shared_start
+from papertrends.topics.levels import anchored_groups, group_topics
+from papertrends.topics.neighbors import most_similar, unit_rows
+
+
+def blobs(n_per: int, centres: int, dim: int = 32, spread: float = 0.25, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Unit vectors around `centres` random directions, and which centre each came from."""
+    rng = np.random.default_rng(seed)
+    c = unit_rows(rng.normal(size=(centres, dim)))
+    truth = np.repeat(np.arange(centres), n_per)
+    return unit_rows(c[truth] + spread * rng.normal(size=(len(truth), dim)) / np.sqrt(dim) * 4), truth
+
+
+def test_membership_keeps_the_clusters_most_members_find() -> None:
+    a = np.array([0, 0, 0, 1, 1, 1, -1])
+    split = np.array([0, 0, 2, 1, 1, 1, -1])  # one member splits the first cluster off a paper
+    odd = np.array([5, 5, 5, 5, 5, 5, 5])  # one member sees one big cluster
+    w = membership([a, a, split, odd], 7)
+    assert w.shape == (7, 2)  # the big cluster is one member's alone: no consensus; the singleton, neither
+    first = np.argmax(w[0])
+    assert np.allclose(w[:, first], [1.0, 1.0, 0.5, 0, 0, 0, 0]) or np.allclose(
+        w[:, first], [0.75, 0.75, 0.5, 0, 0, 0, 0]
+    )
+    assert np.allclose(w[:, 1 - first], [0, 0, 0, 0.75, 0.75, 0.75, 0])
+    assert membership([np.full(5, -1)], 5).shape == (5, 0)  # nobody found anything
+
+
+def test_spherical_kmeans_reaches_its_fixed_point_and_drops_empty_clusters() -> None:
+    x, truth = blobs(50, 3)
+    start = np.stack([x[truth == t][:5].mean(axis=0) for t in range(3)] + [-x.mean(axis=0)])  # one far away
+    labels, centroids = spherical_kmeans(x, start)
+    assert len(centroids) == 3 and (labels == truth).all()
+    again, _ = spherical_kmeans(x, centroids)
+    assert (again == labels).all()  # a fixed point
+
+
+def test_labels_are_numbered_by_size() -> None:
+    assert by_size(np.array([3, 3, 7, 7, 7, -1, 1])).tolist() == [1, 1, 0, 0, 0, -1, 2]
+
+
+def test_members_see_moved_vectors_and_keep_each_paper_first() -> None:
+    x, _ = blobs(40, 4)
+    y = moved(x, 0.995, seed=1)
+    assert abs(float(np.einsum("nd,nd->n", x, y).mean()) - 0.995) < 0.003
+    assert np.array_equal(moved(x, 1.0, seed=1), x)
+    candidates, _ = most_similar(x, x, 12, same=True)
+    indices, distances = member_neighbors(y, candidates, 5)
+    assert (indices[:, 0] == np.arange(len(x))).all() and (distances[:, 0] == 0).all()
+    assert (np.diff(distances[:, 1:], axis=1) >= -1e-7).all()  # nearest first
+    assert all(set(i) <= set(c) for i, c in zip(indices, candidates, strict=True))
+
+
+def test_the_shared_start_has_the_same_sign_on_every_machine() -> None:
+    x, _ = blobs(30, 3)
+    a = shared_start(x, 5, 42)
+    b = shared_start(-x, 5, 42)  # the same geometry mirrored: the principal axes flip, the start does not
+    assert a.shape == (90, 5) and np.abs(a).max() == pytest.approx(10)
+    assert np.allclose(np.abs(a), np.abs(b), atol=1e-4)
+    assert (a[np.abs(a).argmax(axis=0), range(5)] > 0).all()
+
+
+def test_members_laid_out_in_threads_are_those_laid_out_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, _ = blobs(60, 4)
+    settings = EnsembleSettings(members=3, n_neighbors=10, n_components=5, min_dist=0.0, n_epochs=50,
+                                augment=0.995, seed=7)  # fmt: skip
+    threaded = EnsembleReducer(settings).fit(x).layouts_
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    sequential = EnsembleReducer(settings).fit(x).layouts_
+    assert all(np.array_equal(a, b) for a, b in zip(threaded, sequential, strict=True))
+    assert not np.array_equal(threaded[0], threaded[1])  # the members differ
+
+
+def test_top_level_groups_follow_the_papers() -> None:
+    x, truth = blobs(40, 6, seed=3)
+    fine = truth.copy()  # six subtopics...
+    coarse = truth // 2  # ...that pair up
+    x = unit_rows(x + 3 * unit_rows(np.random.default_rng(1).normal(size=(3, 32)))[coarse])
+    parent = group_topics(x, fine, 3, seed=42)
+    assert sorted(parent) == list(range(6)) and len(set(parent.values())) == 3
+    assert all(parent[2 * k] == parent[2 * k + 1] for k in range(3))
+    assert group_topics(x, fine, 8, seed=42) == {t: t for t in range(6)}  # no more subtopics than groups
+
+
+def test_anchored_groups_keep_the_previous_grouping() -> None:
+    fine = np.array([0, 0, 1, 1, 2, 2, 3, -1])
+    ids = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    anchors = {10: frozenset({"a", "b", "c"}), 11: frozenset({"e"})}
+    parent = anchored_groups(fine, ids, anchors)
+    assert parent[0] == parent[1]  # a, b and c were under anchor 10 (d is new: it goes with c)
+    assert parent[2] not in (parent[0], parent[3])  # e was under anchor 11 (f is new: it goes with e)
+    assert len(set(parent.values())) == 3  # subtopic 3 (g, never seen) becomes a topic of its own
+    assert parent[0] == 0  # numbered by size: anchor 10's group holds 4 papers
+
+
+@pytest.mark.parametrize(
+    ("papers", "min_cluster_size", "top_level"),
+    [(300, 9, 8), (3_000, 27, 8), (5_800, 38, 8), (30_000, 87, 17), (46_000, 107, 21), (1_000_000, 500, 30)],
+)
+def test_sizes_scale_with_the_square_root_of_the_corpus(papers: int, min_cluster_size: int, top_level: int) -> None:
+    sizes = fit_sizes(Settings(), papers)
+    assert (sizes.min_cluster_size, sizes.top_level_topics, sizes.n_neighbors) == (min_cluster_size, top_level, 15)
+    fixed = Settings().with_overrides(hdbscan={"min_cluster_size": 12}, topics={"top_level_topics": 5})
+    assert (fit_sizes(fixed, papers).min_cluster_size, fit_sizes(fixed, papers).top_level_topics) == (12, 5)
+    assert fit_sizes(Settings(), 12).n_neighbors == 11
