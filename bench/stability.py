@@ -66,12 +66,16 @@ def vectors(name: str, docs: list[str], backend: str, precision: str) -> tuple[n
     from papertrends.config import EmbeddingConfig
     from papertrends.embedding import make_embedder
 
-    path = CACHE / f"{name}-{backend}-{precision}.npz"
+    from papertrends.embedding import embedding_key
+
+    config = EmbeddingConfig(backend=backend, precision=precision)
+    key = embedding_key(config).replace("/", "_")  # a new quantisation recipe is a new key, hence a new file
+    path = CACHE / f"{name}-{backend}-{precision}-{key}.npz"
     if path.exists():
         data = np.load(path)
         if len(data["vectors"]) == len(docs):
             return data["vectors"], str(data["provenance"]), 0.0
-    embedder = make_embedder(EmbeddingConfig(backend=backend, precision=precision))
+    embedder = make_embedder(config)
     start = time.perf_counter()
     out = embedder.encode(docs)
     rate = len(docs) / (time.perf_counter() - start)

@@ -6,9 +6,11 @@ The recipe:
 
 - trace the transformer with eager attention: the default SDPA path exports a mask built from `Where`/`IsNaN`
   nodes that cost a quarter of ONNX Runtime's inference time;
-- for `int8`, quantise every MatMul with a constant weight, dynamically (activations quantised per batch) and per
-  output channel, which keeps the mean cosine similarity to the fp32 vectors above 0.99 where per-tensor weights
-  fall to about 0.93.
+- for `int8`, quantise the MatMuls with a constant weight, dynamically (activations quantised per batch) and per
+  output channel (per-tensor weights fall to a mean cosine of about 0.93), all but the feed-forward output
+  projections: their inputs, after GELU, hold the few large activations that one int8 scale per batch cannot
+  keep. Quantising them too gives cosine 0.995 to the fp32 vectors and topics that agree at ARI 0.85; keeping
+  them in fp32 gives 0.9977 and 0.90, for a fifth of the speed (45 -> 36 papers/s on 2 Zen 4 cores).
 
 The output is the last hidden state; pooling and normalisation happen in numpy (`embedding.onnx_runtimes`).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,7 +30,9 @@ from papertrends.embedding.models import EmbeddingError, cache_dir
 
 log = logging.getLogger(__name__)
 
-RECIPE = {"fp32": "eager-opset17-v1", "int8": "eager-opset17-dyn-int8-per-channel-v1"}
+# the feed-forward block's output projection (`layer.N/output/dense`, not `attention/output/dense`)
+FFN_OUTPUT = re.compile(r"layer\.\d+/output/dense/")
+RECIPE = {"fp32": "eager-opset17-v1", "int8": "eager-opset17-dyn-int8-per-channel-ffn-out-fp32-v2"}
 
 
 def onnx_model(source: Path, kind: str) -> Path:
@@ -97,11 +102,16 @@ def export(source: Path, target: Path, kind: str = "fp32") -> None:
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
+        graph = onnx.load(str(fp32), load_external_data=False).graph
+        ffn_out = [n.name for n in graph.node if n.op_type == "MatMul" and FFN_OUTPUT.search(n.name)]
+        if not ffn_out:
+            raise EmbeddingError(f"no feed-forward output MatMul found in {fp32}: the export's node names changed")
         quantize_dynamic(
             str(fp32),
             str(int8),
             weight_type=QuantType.QInt8,
             per_channel=True,
+            nodes_to_exclude=ffn_out,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True},
         )
         os.replace(int8, target)

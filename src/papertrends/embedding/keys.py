@@ -4,7 +4,7 @@ A vector is the model's reading of a text: the key names the model, the longest 
 recipe. It does not name the runtime or its arithmetic: sentence-transformers in fp32 and OpenVINO in bf16 or f32
 run the same weights and agree at cosine >= 0.999 (tests/test_embed.py holds them to it), so they share one cache,
 and a database moved between a CPU with bf16 and one without re-embeds nothing. A quantised model is another
-model (its vectors agree at about 0.995) and is cached apart. Which runtime computed a vector is kept beside it
+model (its vectors agree at about 0.998) and is cached apart. Which runtime computed a vector is kept beside it
 as provenance.
 """
 
@@ -14,7 +14,7 @@ from papertrends.config import EmbeddingConfig
 from papertrends.embedding.text import TEXT_RECIPE
 
 # backend -> the model variant it computes ("": the model's own weights, at any precision that keeps 0.999)
-MODEL_VARIANT = {"st-fp32": "", "openvino": "", "onnx-int8": "+int8-dynamic"}
+MODEL_VARIANT = {"st-fp32": "", "openvino": "", "onnx-int8": "+int8-dynamic-v2"}
 
 
 def embedding_key(config: EmbeddingConfig) -> str:
