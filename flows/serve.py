@@ -13,7 +13,7 @@ from typing import Any
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
 
-from flows.update import flow_for
+from flows.update import update_flow
 from papertrends.config import Settings
 
 
@@ -28,7 +28,7 @@ def deployment_parameters(config: Path | None, settings: Settings) -> dict[str, 
 def serve_update(config: Path | None, settings: Settings, *, limit: int = 1) -> None:
     """Register the deployment and run its scheduled and triggered runs until stopped (Ctrl-C)."""
     s = settings.schedule
-    flow_for(settings).serve(
+    update_flow.serve(
         name=s.deployment,
         schedules=[Cron(s.cron, timezone=s.timezone)],
         parameters=deployment_parameters(config, settings),

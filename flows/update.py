@@ -8,52 +8,33 @@ runs never write one database at once.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, encode_texts, in_own_process, make_embedder
 from papertrends.fetch import FetchResult, fetch_range
-from papertrends.ingest import IngestSummary, ReadResult, merge_reads, read_files, store_snapshots
+from papertrends.ingest import ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
-from papertrends.report import build_report, package_versions
+from papertrends.prevalence import overall_shares
+from papertrends.records import IngestSummary, RunSummary
+from papertrends.report import ReportInput, package_versions, write_report
 from papertrends.snapshots import list_snapshot_files
 from papertrends.store import open_store
 
-
-@dataclass
-class RunSummary:
-    run_id: int
-    status: str
-    ingest: IngestSummary
-    snapshots_total: int
-    papers_total: int
-    digest_dates: int
-    rejected_total: int
-    embeddings_computed: int
-    fetched: int = 0
-    n_topics: int = 0
-    n_subtopics: int = 0
-    outlier_share: float = 0.0
-    metrics: dict[str, Any] = field(default_factory=dict)
-    statuses: dict[str, int] = field(default_factory=dict)
-    report: str = ""
-    seconds: dict[str, float] = field(default_factory=dict)
-    settings_hash: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+T = TypeVar("T")
+Logger = logging.Logger | logging.LoggerAdapter  # Prefect's run logger is an adapter
 
 
 @task(name="fetch digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60])
@@ -123,12 +104,16 @@ def fit_task(settings: Settings, run_id: int, model_id: str, force: bool) -> Ana
 def render_task(settings: Settings, run: dict[str, Any], result: Analysis) -> str:
     r = settings.report
     with open_store(settings.store.path) as store:
-        path = build_report(r.folder, store, run, result, window=settings.trends.window, top=r.top_topics,
-                            keep_runs=r.keep_runs)  # fmt: skip
-    return str(path)
+        past = store.report_history(int(run["run_id"]), papers=run.get("n_papers", ""), topics=result.n_topics,
+                                    finished_at=run.get("finished_at", ""))  # fmt: skip
+    data = ReportInput(run=run, topics=result.topics, assignments=result.assignments, prevalence=result.prevalence,
+                       trends=result.trends, papers=result.papers, events=result.events, listings=past.listings,
+                       history=past.history, previous_shares=past.previous_shares, runs=past.runs,
+                       window=settings.trends.window, top=r.top_topics)  # fmt: skip
+    return str(write_report(r.folder, data, keep_runs=r.keep_runs))
 
 
-def _timed(seconds: dict[str, float], step: str, fn: Any, *args: Any) -> Any:
+def _timed(seconds: dict[str, float], step: str, fn: Callable[..., T], *args: object) -> T:
     start = time.perf_counter()
     try:
         return fn(*args)
@@ -143,7 +128,7 @@ def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
                          description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
     i = summary.ingest
     new_topics = result.events[result.events["kind"] == "new"] if not result.events.empty else result.events
-    shares = result.prevalence[result.prevalence["window"] == "day"].groupby("topic_id")["n"].sum()
+    shares = overall_shares(result.prevalence)
     movers = result.trends.reindex(result.trends["effect"].abs().sort_values(ascending=False).index).head(5)
     lines = [
         f"# papertrends run {summary.run_id}",
@@ -165,7 +150,7 @@ def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
     if not new_topics.empty:
         lines += ["", "## New topics", "", *[f"- {r.topic_id}: {r.detail}" for r in new_topics.itertuples()]]
     create_markdown_artifact(key="papertrends-summary", markdown="\n".join(lines), description="Run summary")
-    table = result.trends.assign(share=result.trends["topic_id"].map(shares / max(1, shares.sum())).round(4))
+    table = result.trends.assign(share=result.trends["topic_id"].map(shares).round(4))
     create_table_artifact(
         key="papertrends-trends",
         table=json.loads(
@@ -175,11 +160,9 @@ def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
     )
 
 
-def task_runner_for(settings: Settings):  # noqa: ANN201 - a Prefect task runner
+def task_runner_for(settings: Settings) -> TaskRunner:
     """The in-process runner (one task at a time: torch already uses every core), or Prefect's Dask runner
     against `[runner] address` (a LocalCluster of `[runner] workers` processes when empty)."""
-    from prefect.task_runners import ThreadPoolTaskRunner
-
     r = settings.runner
     if r.kind == "local":
         return ThreadPoolTaskRunner(max_workers=1)
@@ -192,12 +175,7 @@ def task_runner_for(settings: Settings):  # noqa: ANN201 - a Prefect task runner
     return DaskTaskRunner(cluster_kwargs={"n_workers": r.workers, "threads_per_worker": 1, "processes": True})
 
 
-def flow_for(settings: Settings):  # noqa: ANN201
-    """The update flow with the task runner the settings ask for."""
-    return update_flow.with_options(task_runner=task_runner_for(settings))
-
-
-@flow(name="papertrends-update", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="papertrends-update", log_prints=False)
 def update_flow(
     config: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
@@ -205,17 +183,26 @@ def update_flow(
     refit: bool = False,
     fetch_days: int = 0,
 ) -> dict[str, Any]:
-    """One incremental run: only new snapshots are parsed and only new texts embedded.
+    """One incremental run: only new snapshots are parsed and only new texts embedded. The entry of every way
+    the flow is started (`papertrends run`, `papertrends serve`, a worker deployment from prefect.yaml): it reads
+    the config, then runs the steps as a subflow with the task runner `[runner]` asks for.
 
     `fetch_days` > 0 first downloads the digests of that many days up to today into the snapshot folder.
     """
-    logger = get_run_logger()
     settings = load_settings(Path(config) if config else None).with_overrides(**(overrides or {}))
+    steps = update_steps.with_options(task_runner=task_runner_for(settings))
+    return steps(settings, progress=progress, refit=refit, fetch_days=fetch_days)
+
+
+@flow(name="papertrends-update-steps", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
+def update_steps(settings: Settings, progress: bool = True, refit: bool = False, fetch_days: int = 0) -> dict[str, Any]:
+    """The run's steps under the database's run lock, so two runs never write one database at once."""
+    logger = get_run_logger()
     with RunLock(settings.store.path, wait_seconds=settings.store.lock_wait_seconds):
-        return _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days)
+        return _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days).as_dict()
 
 
-def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fetch_days: int) -> dict[str, Any]:
+def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, fetch_days: int) -> RunSummary:
     model_id = make_embedder(settings.embedding).model_id
     seconds: dict[str, float] = {}
     fetched = 0
@@ -241,7 +228,7 @@ def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fet
     try:
         result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
-        summary.n_subtopics = int((result.topics["level"] == "subtopic").sum())
+        summary.n_subtopics = result.n_subtopics
         summary.metrics = result.metrics
         summary.statuses = result.trends["status"].value_counts().to_dict()
         dates = result.prevalence.loc[result.prevalence["window"] == "day", "window_start"]
@@ -259,7 +246,7 @@ def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fet
             "seed": settings.topics.seed,
             "fit_hash": settings.fit_hash(),
             "snapshot_hash": fingerprint[1],
-            "quality": json.dumps(result.metrics.get("quality", {})),
+            "quality": json.dumps(result.metrics.quality or {}),
             "versions": package_versions(),
             "config": settings.as_toml(),
         }
@@ -270,7 +257,7 @@ def _update(settings: Settings, logger: Any, *, progress: bool, refit: bool, fet
         raise
     finally:
         with open_store(settings.store.path) as store:
-            store.finish_run(run_id, summary.status, summary.as_dict())
+            store.finish_run(run_id, summary)
     publish_artifacts(summary, result)
     logger.info("run %s: %s topics, report at %s", run_id, summary.n_topics, summary.report)
-    return summary.as_dict()
+    return summary

@@ -71,8 +71,9 @@ def _run(where: Path, config: Path, env: dict[str, str], crash: str | None = Non
 
 def _result(db: Path) -> tuple[list, list, int]:
     with open_store(db) as store:
-        run = store.last_completed_run()
-        assert run is not None
+        previous = store.previous_run()
+        assert previous is not None
+        run = {"run_id": previous.run_id}
         topics = store.db.execute(
             "SELECT topic_id, level, label, size FROM topics WHERE run_id = ? ORDER BY topic_id", [run["run_id"]]
         ).fetchall()

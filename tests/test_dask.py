@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_FILES, preload_embeddings
-from papertrends.config import load_settings
 from papertrends.identity import text_hash
 from papertrends.snapshots import read_snapshot
 from papertrends.store import open_store
@@ -45,15 +44,14 @@ def _stored(db: Path) -> dict:
 
 def test_dask_runner_gives_the_same_stored_results(tmp_path: Path, prefect_harness: None, sample_vectors) -> None:
     from dask.distributed import LocalCluster
-    from flows.update import flow_for
+    from flows.update import update_flow
 
     local = _prepare(tmp_path / "local", sample_vectors)
-    flow_for(load_settings().with_overrides(**local))(overrides=local, progress=False)
+    update_flow(overrides=local, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         spread = _prepare(tmp_path / "dask", sample_vectors)
         spread["runner"] = {**spread["runner"], "kind": "dask", "address": cluster.scheduler_address}
-        settings = load_settings().with_overrides(**spread)
-        summary = flow_for(settings)(overrides=spread, progress=False)
+        summary = update_flow(overrides=spread, progress=False)  # the runner comes from the settings alone
         with cluster.get_client() as client:
             ran_on = client.run(lambda: __import__("papertrends.embedding", fromlist=["x"]).loaded_models())
     assert summary["embeddings_computed"] == 24 and summary["ingest"]["new_papers"] == 360

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from conftest import HF_DAILY, needs_shared, preload_embeddings
 from papertrends.analysis import analyse
 from papertrends.config import load_settings
 from papertrends.ingest import read_snapshots, store_snapshots
+from papertrends.records import RunSummary
 from papertrends.store import open_store
 from papertrends.trends import trend_table
 
@@ -34,7 +36,7 @@ def _run(db: Path, folder: Path, model_id: str):
         run_id = store.start_run(settings.fit_hash(), model_id)
         result = analyse(store, settings, model_id)
         store.save_results(run_id, result)
-        store.finish_run(run_id, "completed", {"metrics": result.metrics})
+        store.finish_run(run_id, RunSummary.from_dict({"status": "completed", "metrics": asdict(result.metrics)}))
     return result, settings
 
 
@@ -50,7 +52,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, hf_embeddings) -> dict:
     figures = {
         "papers": [len(november.papers), len(december.papers)],
         "topics": [november.n_topics, december.n_topics],
-        "subtopics": [november.metrics["subtopics"], december.metrics["subtopics"]],
+        "subtopics": [november.metrics.subtopics, december.metrics.subtopics],
         "metrics_december": december.metrics,
         "statuses": december.trends["status"].value_counts().to_dict(),
         "flagged": december.trends[december.trends["status"] != "steady"].to_dict("records"),
@@ -62,7 +64,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, hf_embeddings) -> dict:
 def test_a_readable_number_of_topics_with_finer_ones_kept(runs: dict) -> None:
     december = runs["december"]
     assert december.n_topics == 8  # sqrt(5,841) / 10 is under the rule's floor of 8 (topics/sizes.py)
-    assert 20 <= december.metrics["subtopics"] <= 40  # leaf clusters of at least sqrt(5,841) / 2 = 38 papers
+    assert 20 <= december.metrics.subtopics <= 40  # leaf clusters of at least sqrt(5,841) / 2 = 38 papers
     largest = december.top["size"].max() / len(december.papers)
     assert largest <= 0.3, largest
     subs = december.topics[december.topics["level"] == "subtopic"]
@@ -71,13 +73,14 @@ def test_a_readable_number_of_topics_with_finer_ones_kept(runs: dict) -> None:
 
 def test_outliers_are_reassigned_and_quality_is_reported(runs: dict) -> None:
     m = runs["december"].metrics
-    assert m["outliers_before"] > 0.2 and m["outliers_after"] <= 0.15
-    assert -1 <= m["quality"]["topics"]["npmi"] <= 1 and 0 < m["quality"]["topics"]["diversity"] <= 1
+    assert m.outliers_before is not None and m.quality is not None
+    assert m.outliers_before > 0.2 and m.outliers_after <= 0.15
+    assert -1 <= m.quality["topics"]["npmi"] <= 1 and 0 < m.quality["topics"]["diversity"] <= 1
 
 
 def test_an_added_month_keeps_the_ids_of_90_percent_of_assigned_papers(runs: dict) -> None:
-    retention = runs["december"].metrics["id_retention"]
-    assert retention["by_topic"] >= 0.9 and retention["by_paper"] >= 0.85
+    retention = runs["december"].metrics.id_retention
+    assert retention is not None and retention.by_topic >= 0.9 and retention.by_paper >= 0.85
 
 
 def test_permuted_digest_dates_flag_at_most_5_percent(runs: dict) -> None:

@@ -76,7 +76,7 @@ def test_placement_agrees_with_a_refit(runs: dict) -> None:
     """A full refit (ids anchored to the previous run) puts most placed papers in the topic they were placed in."""
     _, placed = _assignments(runs["db"], 2)
     _, refit = _assignments(runs["db"], 3)
-    assert "placed_papers" not in runs["refit"]["metrics"]
+    assert runs["refit"]["metrics"]["placed_papers"] is None
     _, before = _assignments(runs["db"], 1)
     new = placed[~placed["paper_id"].isin(before["paper_id"]) & (placed["topic_id"] >= 0)]
     both = new.merge(refit, on="paper_id", suffixes=("_placed", "_refit"))

@@ -28,9 +28,11 @@ Corpus = tuple[list[str], list[str], list[str]]  # paper ids, texts, text hashes
 
 def _corpus(folder: Path) -> Corpus:
     papers = sorted(build_catalog(read_snapshots(folder).snapshots, {}).changed.values(), key=lambda p: p.paper_id)
-    return [p.paper_id for p in papers], [embedding_text(p.title, p.abstract) for p in papers], [
-        p.text_hash for p in papers
-    ]
+    return (
+        [p.paper_id for p in papers],
+        [embedding_text(p.title, p.abstract) for p in papers],
+        [p.text_hash for p in papers],
+    )
 
 
 @pytest.fixture(scope="module")

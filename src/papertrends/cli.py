@@ -10,9 +10,16 @@ import textwrap
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-DEFAULT_CONFIG = Path("config/papertrends.toml")
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from papertrends.catalog import Paper
+    from papertrends.config import Settings
+    from papertrends.records import RunSummary
+
+
 FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
 
 
@@ -79,57 +86,52 @@ def _cmd_run(args: argparse.Namespace) -> int:
         settings = _settings(args, **overrides)
         if not args.refit and (last := up_to_date(settings)) is not None:
             print(
-                f"papertrends: nothing new since run {last['run_id']} (same settings, every snapshot already read;"
-                f" --refit runs anyway)\nreport: {last['report']}"
+                f"papertrends: nothing new since run {last.run_id} (same settings, every snapshot already read;"
+                f" --refit runs anyway)\nreport: {last.report}"
             )
             if args.summary_json:
-                atomic_write(args.summary_json, json.dumps(last | {"status": "up to date"}, indent=1, default=str))
+                up = last.as_dict() | {"status": "up to date"}
+                atomic_write(args.summary_json, json.dumps(up, indent=1, default=str))
             return 0
-        from flows.update import flow_for
+        from papertrends.orchestration import orchestrator
 
-        summary = flow_for(settings)(
-            config=str(args.config) if args.config else None,
-            overrides=overrides,
-            progress=not args.no_progress,
-            refit=args.refit,
-        )
+        summary = orchestrator().run(settings, progress=not args.no_progress, refit=args.refit)
     except (ConfigError, FileNotFoundError, ValueError, RuntimeError) as e:  # DatabaseBusyError included
         print(f"papertrends: {e}", file=sys.stderr)
         return 1
     print(format_summary(summary))
     if args.summary_json:
-        atomic_write(args.summary_json, json.dumps(summary, indent=1, default=str))
+        atomic_write(args.summary_json, json.dumps(summary.as_dict(), indent=1, default=str))
     return 0
 
 
-def format_summary(s: dict[str, Any]) -> str:
-    i, m = s["ingest"], s.get("metrics") or {}
+def format_summary(s: RunSummary) -> str:
+    i, m = s.ingest, s.metrics
     lines = [
         "",
-        f"papertrends run {s['run_id']}: {s['status']}",
-        f"  snapshots   {i['new_snapshots']} new, {s['snapshots_total']} total"
-        f" ({i['unchanged']} unchanged, {i['rejected_files']} rejected now, {s['rejected_total']} in all;"
-        f" {s['digest_dates']} digest dates)",
-        f"  entries     {i['entries_read']} read = {i['entries_stored']} stored + {i['entries_rejected']} rejected"
-        + ("" if i["entries_read"] == i["entries_stored"] + i["entries_rejected"] else "  (DOES NOT ADD UP)"),
-        f"  papers      {i['new_papers']} new, {i['updated_papers']} updated, {s['papers_total']} total",
-        f"  embeddings  {s['embeddings_computed']} computed"
-        + (" (all cached)" if s["embeddings_computed"] == 0 else ""),
-        f"  topics      {s['n_topics']} ({s['n_subtopics']} subtopics), outliers {s['outlier_share']:.1%}"
-        + (f" ({m['outliers_before']:.0%} outside the members' consensus)" if "outliers_before" in m else "")
-        + (f", fit reused from run {m['reused_run']}" if "reused_run" in m else "")
-        + (f", {m['placed_papers']} new papers placed in the last fit's topics" if "placed_papers" in m else ""),
+        f"papertrends run {s.run_id}: {s.status}",
+        f"  snapshots   {i.new_snapshots} new, {s.snapshots_total} total"
+        f" ({i.unchanged} unchanged, {i.rejected_files} rejected now, {s.rejected_total} in all;"
+        f" {s.digest_dates} digest dates)",
+        f"  entries     {i.entries_read} read = {i.entries_stored} stored + {i.entries_rejected} rejected"
+        + ("" if i.adds_up else "  (DOES NOT ADD UP)"),
+        f"  papers      {i.new_papers} new, {i.updated_papers} updated, {s.papers_total} total",
+        f"  embeddings  {s.embeddings_computed} computed" + (" (all cached)" if s.embeddings_computed == 0 else ""),
+        f"  topics      {s.n_topics} ({s.n_subtopics} subtopics), outliers {s.outlier_share:.1%}"
+        + (f" ({m.outliers_before:.0%} outside the members' consensus)" if m.outliers_before is not None else "")
+        + (f", fit reused from run {m.reused_run}" if m.reused_run is not None else "")
+        + (f", {m.placed_papers} new papers placed in the last fit's topics" if m.placed_papers is not None else ""),
         "  trends      "
-        + (", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items())) or "-")
-        + (f"; ids kept for {m['id_retention']['by_topic']:.0%} of assigned papers" if "id_retention" in m else ""),
+        + (", ".join(f"{n} {k}" for k, n in sorted(s.statuses.items())) or "-")
+        + (f"; ids kept for {m.id_retention.by_topic:.0%} of assigned papers" if m.id_retention is not None else ""),
         "  seconds     "
-        + ", ".join(f"{k} {v:.1f}" for k, v in s["seconds"].items())
-        + f", total {sum(s['seconds'].values()):.1f}",
+        + ", ".join(f"{k} {v:.1f}" for k, v in s.seconds.items())
+        + f", total {sum(s.seconds.values()):.1f}",
     ]
-    if i["rejections"]:
-        lines.append(f"  rejected files ({len(i['rejections'])}):")
-        lines += [f"    {r}" for r in i["rejections"]]
-    lines.append(f"report: {s['report']}")
+    if i.rejections:
+        lines.append(f"  rejected files ({len(i.rejections)}):")
+        lines += [f"    {r}" for r in i.rejections]
+    lines.append(f"report: {s.report}")
     return "\n".join(lines)
 
 
@@ -177,7 +179,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _settings(args: argparse.Namespace, **overrides: dict[str, Any]):  # noqa: ANN202
+def _settings(args: argparse.Namespace, **overrides: dict[str, Any]) -> Settings:
     from papertrends.config import load_settings
 
     return load_settings(args.config).with_overrides(**overrides)
@@ -205,7 +207,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from flows.serve import serve_update
+    from papertrends.config import DEFAULT_CONFIG
+    from papertrends.orchestration import orchestrator
 
     config = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     settings = _settings(args, schedule={"cron": args.cron})
@@ -213,7 +216,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         f"serving deployment papertrends-update/{settings.schedule.deployment}: cron '{settings.schedule.cron}' "
         f"({settings.schedule.timezone}), database {settings.store.path}, reports {settings.report.folder}"
     )
-    serve_update(config, settings)
+    orchestrator().serve(config, settings)
     return 0
 
 
@@ -237,7 +240,7 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_paper(paper: Any, history: Any) -> str:
+def format_paper(paper: Paper, history: pd.DataFrame) -> str:
     lines = [paper.title, "", f"  id            {paper.paper_id}", f"  arXiv         {paper.arxiv_id or '-'}"]
     if paper.arxiv_id:
         lines.append(

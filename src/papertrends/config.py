@@ -65,7 +65,7 @@ class UmapConfig(_Section):
     n_components: int = Field(5, ge=2)
     min_dist: float = Field(0.0, ge=0.0)
     metric: Literal["cosine"] = "cosine"
-    n_epochs: int | None = Field(None, ge=10, description="None: UMAP's own choice (500 up to 10,000 papers, 200 above)")
+    n_epochs: int | None = Field(None, ge=10, description="None: UMAP's own (500 up to 10,000 papers, 200 above)")
 
 
 class HdbscanConfig(_Section):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from papertrends.catalog import build_catalog
+from papertrends.records import IngestSummary, RunSummary
 from papertrends.snapshots import ParseError, Snapshot, list_snapshot_files, parse_snapshot
 from papertrends.store import Store
 
@@ -32,25 +33,6 @@ class ReadResult:
     unchanged: int  # files whose exact content is already in the store
     snapshots: tuple[Snapshot, ...]
     rejected: tuple[Rejected, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IngestSummary:
-    files: int
-    unchanged: int
-    new_snapshots: int
-    rejected_files: int
-    new_papers: int
-    updated_papers: int
-    new_sightings: int
-    entries_read: int
-    entries_stored: int
-    entries_rejected: int  # in rejected files, plus entries cut off mid-way
-    rejections: tuple[str, ...] = field(default=())
-
-    @property
-    def adds_up(self) -> bool:
-        return self.entries_read == self.entries_stored + self.entries_rejected
 
 
 def read_snapshots(
@@ -131,7 +113,7 @@ def store_snapshots(store: Store, read: ReadResult) -> IngestSummary:
     )
 
 
-def up_to_date(settings: Settings) -> dict[str, Any] | None:
+def up_to_date(settings: Settings) -> RunSummary | None:
     """The last run's summary, if a run now would find nothing to do; else None.
 
     Nothing to do: the newest run completed (none after it was killed or failed), it used these very settings,
@@ -148,14 +130,13 @@ def up_to_date(settings: Settings) -> dict[str, Any] | None:
     try:
         with open_store(settings.store.path, read_only=True) as store:
             newest = store.newest_run()
-            if newest is None or newest["status"] != "completed":
+            if newest is None or newest.status != "completed":
                 return None
             seen = store.seen_hashes()
             current = store.current_snapshots()
     except (StoreError, duckdb.Error, OSError):
         return None
-    summary = newest["summary"] | {"run_id": newest["run_id"]}
-    if summary.get("settings_hash") != settings.settings_hash() or not Path(summary.get("report", "")).is_file():
+    if newest.settings_hash != settings.settings_hash() or not newest.report or not Path(newest.report).is_file():
         return None
     files = list_snapshot_files(settings.snapshots.folder)
     try:
@@ -164,4 +145,4 @@ def up_to_date(settings: Settings) -> dict[str, Any] | None:
         return None
     if not hashes <= seen or len(files) < current:
         return None
-    return summary
+    return newest

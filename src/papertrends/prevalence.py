@@ -75,3 +75,10 @@ def prevalence_by_published(assignments: pd.DataFrame, papers: pd.DataFrame) -> 
     frame = dated.assign(digest_date=dated["published"], upvotes=np.nan)
     out = prevalence(assignments, frame, "month")
     return out.assign(window="published-month")
+
+
+def overall_shares(prevalence: pd.DataFrame) -> dict[int, float]:
+    """Each topic's share of all sightings: its daily counts summed, over every topic's (outliers included)."""
+    daily = prevalence[prevalence["window"] == "day"]
+    counts = daily.groupby("topic_id")["n"].sum()
+    return {int(t): float(v) for t, v in (counts / max(1, counts.sum())).items()}

@@ -6,13 +6,16 @@ terms that are n-grams are split into their words; each topic's first 10 distinc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
 
 TOP_WORDS = 10
 
 
-def tokenizer():  # noqa: ANN201
+def tokenizer() -> Callable[[str], list[str]]:
     from sklearn.feature_extraction.text import CountVectorizer
 
     return CountVectorizer(stop_words="english").build_analyzer()
@@ -33,7 +36,7 @@ def diversity(topics: Sequence[Sequence[str]]) -> float:
     return len(set(words)) / len(words) if words else 0.0
 
 
-def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], dictionary: Any) -> float:
+def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], dictionary: Dictionary) -> float:
     """Mean c_npmi over topics (gensim CoherenceModel, its default sliding window)."""
     from gensim.models.coherencemodel import CoherenceModel
 

@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from papertrends.embedding.keys import embedding_key
 from papertrends.embedding.models import EmbeddingError, mean_pooled, model_path
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -56,9 +59,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, config: EmbeddingConfig) -> None:
         self.config = config
         self.model_id = embedding_key(config)
-        self._model: Any = None
+        self._model: SentenceTransformer | None = None
 
-    def _load(self) -> Any:
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -143,7 +146,7 @@ class TokenEncoder:
         return out
 
 
-def import_openvino() -> Any:
+def import_openvino() -> ModuleType:
     """OpenVINO's runtime without its model-conversion tools: importing those sends a telemetry event from a
     forked process on every start, which hangs the run's exit where there is no network. We only read ONNX files,
     which the runtime's core does itself."""

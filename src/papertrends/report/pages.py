@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from papertrends.prevalence import overall_shares
 from papertrends.report.figures import (
     build_prevalence_figure,
     build_terms_figure,
@@ -46,9 +47,7 @@ class ReportInput:
 
 
 def topic_shares(data: ReportInput) -> dict[int, float]:
-    daily = data.prevalence[data.prevalence["window"] == "day"]
-    counts = daily.groupby("topic_id")["n"].sum()
-    return (counts / max(1, counts.sum())).to_dict()
+    return overall_shares(data.prevalence)
 
 
 def _sparkline(data: ReportInput, topic_id: int) -> str:

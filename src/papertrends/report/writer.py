@@ -18,7 +18,6 @@ import shutil
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -85,7 +84,7 @@ def _page(
     root: str,
     assets: Mapping[str, str],
     figures: Mapping[str, go.Figure],
-    **context: Any,
+    **context: object,
 ) -> str:
     return env.get_template(template).render(
         root=root, assets={k: root + v for k, v in assets.items()},

@@ -43,7 +43,7 @@ def _salvage_list(text: str) -> tuple[list[Any], int] | None:
         elements.append(element)
 
 
-def _entries_list(doc: Any, source: str) -> tuple[list[Any], date | None]:
+def _entries_list(doc: object, source: str) -> tuple[list[Any], date | None]:
     if isinstance(doc, list):
         return doc, None
     if isinstance(doc, dict):
@@ -59,7 +59,7 @@ def _entries_list(doc: Any, source: str) -> tuple[list[Any], date | None]:
     raise ParseError(source, f"JSON {type(doc).__name__} where a list of papers was expected", line=1)
 
 
-def _iso_date(value: Any) -> date | None:
+def _iso_date(value: object) -> date | None:
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
@@ -68,18 +68,18 @@ def _iso_date(value: Any) -> date | None:
         return None
 
 
-def _clean(text: Any) -> str:
+def _clean(text: object) -> str:
     return " ".join(str(text).split()) if text is not None else ""
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
     try:
         return int(value) if value is not None and not isinstance(value, bool) else None
     except (TypeError, ValueError):
         return None
 
 
-def _entry(raw: Any, rank: int, source: str, line: int | None) -> Entry:
+def _entry(raw: object, rank: int, source: str, line: int | None) -> Entry:
     if isinstance(raw, str):
         looks = "a Python repr of a dict" if raw.lstrip().startswith("{'") else "text"
         raise ParseError(source, f"entry {rank} is a string ({looks}), not a JSON object", line=line, hint=_REDOWNLOAD)

@@ -31,7 +31,7 @@ def _field_names(mapping: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     return {k: ((mapping[k],) if k in mapping else ()) + v for k, v in DEFAULT_FIELDS.items()}
 
 
-def _get(row: Mapping[str, Any], names: Sequence[str]) -> Any:
+def _get(row: Mapping[str, Any], names: Sequence[str]) -> object:
     for name in names:
         value = row.get(name)
         if value not in (None, ""):
@@ -39,21 +39,21 @@ def _get(row: Mapping[str, Any], names: Sequence[str]) -> Any:
     return None
 
 
-def _date(value: Any) -> date | None:
+def _date(value: object) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
     try:
         return int(float(value)) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
 
 
-def _authors(value: Any) -> tuple[str, ...]:
+def _authors(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(str(a.get("name", "")) if isinstance(a, dict) else str(a) for a in value if a)
     if isinstance(value, str) and value.strip():

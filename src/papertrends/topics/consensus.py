@@ -17,14 +17,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from papertrends.topics.backends import reduction_and_clustering
+from papertrends.topics.levels import OUTLIER, similarity_floors
 from papertrends.topics.neighbors import unit_rows
 
-OUTLIER = -1
 JACCARD_CUT = 0.5  # member clusters sharing at least this much (on average) are one meta-cluster
 SUPPORT = 0.5  # a meta-cluster found by at least this share of the members is a consensus cluster
 CORE = 0.5  # a paper in its consensus cluster for at least this share of the members belongs to its core
@@ -70,9 +69,7 @@ def membership(member_labels: list[np.ndarray], n: int) -> np.ndarray:
     kept = [m for m in np.unique(meta) if len(set(owners[meta == m])) >= SUPPORT * len(member_labels)]
     if not kept:
         return np.zeros((n, 0))
-    return np.stack([np.asarray(clusters[meta == m].sum(axis=0)).ravel() for m in kept], axis=1) / len(
-        member_labels
-    )
+    return np.stack([np.asarray(clusters[meta == m].sum(axis=0)).ravel() for m in kept], axis=1) / len(member_labels)
 
 
 def spherical_kmeans(x: np.ndarray, centroids: np.ndarray, max_iter: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +102,7 @@ class ConsensusClusterer:
     def __init__(self, settings: ClusterSettings) -> None:
         self.settings = settings
 
-    def fit(self, X: np.ndarray, y: Any = None) -> ConsensusClusterer:  # noqa: N803 - scikit-learn's name
+    def fit(self, X: np.ndarray, y: object = None) -> ConsensusClusterer:  # noqa: N803 - scikit-learn's name
         s = self.settings
         width = s.members * s.n_components
         x = unit_rows(X[:, :-width])
@@ -135,10 +132,6 @@ class ConsensusClusterer:
         if s.outlier_strategy == "none":
             return np.where(core, labels, OUTLIER)
         closeness = np.einsum("nd,nd->n", x, centroids[labels])
-        floor = np.ones(len(centroids))
-        for t in range(len(centroids)):
-            typical = closeness[(labels == t) & core]
-            if len(typical):
-                floor[t] = np.quantile(typical, s.outlier_quantile)
+        floor = similarity_floors(x, labels, centroids, s.outlier_quantile, among=core)
         keep = core | (closeness >= floor[labels])
         return np.where(keep, labels, OUTLIER)

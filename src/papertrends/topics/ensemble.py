@@ -89,7 +89,7 @@ class EnsembleReducer:
     def __init__(self, settings: EnsembleSettings) -> None:
         self.settings = settings
 
-    def fit(self, X: np.ndarray, y: Any = None) -> EnsembleReducer:  # noqa: N803 - scikit-learn's name
+    def fit(self, X: np.ndarray, y: object = None) -> EnsembleReducer:  # noqa: N803 - scikit-learn's name
         s = self.settings
         x = unit_rows(X)
         n = len(x)

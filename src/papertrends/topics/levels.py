@@ -30,6 +30,22 @@ def centroids(embeddings: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarra
     return out
 
 
+def similarity_floors(
+    x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, quantile: float, among: np.ndarray | None = None
+) -> np.ndarray:
+    """The outlier rule's bar, per topic: the similarity to its centroid that all but `quantile` of its members
+    (those in `among`; all by default) reach, 1.0 for a topic without any. `labels` index `centroids`; a paper
+    below its topic's bar is an outlier. The fit uses it on papers outside the consensus, placing on new papers."""
+    closeness = np.einsum("nd,nd->n", x, centroids[labels]) if len(labels) else np.zeros(0)
+    floors = np.ones(len(centroids))
+    chosen = np.ones(len(labels), dtype=bool) if among is None else among
+    for t in range(len(centroids)):
+        typical = closeness[(labels == t) & chosen]
+        if len(typical):
+            floors[t] = np.quantile(typical, quantile)
+    return floors
+
+
 def numbered_by_size(groups: dict[int, list[int]], sizes: dict[int, int]) -> dict[int, int]:
     """Subtopic -> group number, largest group first (ties: the group with the smallest subtopic id)."""
     ordered = sorted(groups.values(), key=lambda ts: (-sum(sizes[t] for t in ts), min(ts)))

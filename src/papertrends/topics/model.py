@@ -4,6 +4,7 @@ reduction and clustering steps, and c-TF-IDF terms; then subtopics grouped into 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,11 +16,14 @@ from papertrends.topics.levels import Level, anchored_groups, centroids, group_t
 from papertrends.topics.sizes import FitSizes, fit_sizes
 from papertrends.topics.terms import build_ctfidf, build_vectorizer, import_bertopic, make_label, topic_terms
 
+if TYPE_CHECKING:
+    from bertopic import BERTopic
+
 OUTLIER = -1
 FEWEST_PAPERS = 10
 
 
-def build_bertopic(settings: Settings, sizes: FitSizes):  # noqa: ANN201 - BERTopic is an optional heavy import
+def build_bertopic(settings: Settings, sizes: FitSizes) -> BERTopic:
     """A BERTopic whose every component comes from the config; nothing is left to library defaults."""
     BERTopic = import_bertopic()  # noqa: N806
     u, h, t = settings.umap, settings.hdbscan, settings.topics

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
 
 import numpy as np
 
@@ -43,14 +47,14 @@ def import_bertopic() -> type:
     return BERTopic
 
 
-def build_vectorizer(settings: Settings) -> Any:
+def build_vectorizer(settings: Settings) -> CountVectorizer:
     from sklearn.feature_extraction.text import CountVectorizer
 
     v = settings.vectorizer
     return CountVectorizer(stop_words=v.stop_words, ngram_range=tuple(v.ngram_range), min_df=v.min_df)
 
 
-def build_ctfidf(settings: Settings) -> Any:
+def build_ctfidf(settings: Settings) -> ClassTfidfTransformer:
     from bertopic.vectorizers import ClassTfidfTransformer
 
     t = settings.topics

@@ -1,0 +1,102 @@
+"""One run's analysis: what the last run left is loaded in one place (`Store.previous_run`), a pure function
+decides what to do with the topics (`decide`), the topics are reused, placed into (`place`) or fitted anew
+(`fit`), then prevalence and trends are measured; the flow saves the result in one place (`Store.save_results`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from papertrends.analysis.decide import decide
+from papertrends.analysis.fit import refit
+from papertrends.analysis.place import place_new_papers
+from papertrends.analysis.rules import corpus_hash, documents, with_user_labels
+from papertrends.config import Settings
+from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
+from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_events
+from papertrends.store import Store
+from papertrends.topics import OUTLIER
+from papertrends.trends import trend_table
+
+__all__ = ["Analysis", "analyse", "corpus_hash", "decide", "documents", "measure"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A run's results, as saved and as the report shows them."""
+
+    corpus_hash: str
+    papers: pd.DataFrame  # paper_id, title, abstract, text_hash, published, arxiv_id, organization
+    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, status...
+    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
+    prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
+    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window, first_seen, last_seen, n
+    events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
+    metrics: FitMetrics
+    decision: Decision
+    fitted_papers: int  # papers the last full fit saw
+
+    @property
+    def top(self) -> pd.DataFrame:
+        return self.topics[self.topics["level"] == "topic"]
+
+    @property
+    def n_topics(self) -> int:
+        return int(len(self.top))
+
+    @property
+    def n_subtopics(self) -> int:
+        return int((self.topics["level"] == "subtopic").sum())
+
+    @property
+    def outlier_share(self) -> float:
+        return float((self.assignments["topic_id"] == OUTLIER).mean()) if len(self.assignments) else 0.0
+
+
+def reused(papers: pd.DataFrame, previous: PreviousRun) -> Fitted:
+    """The last completed run's topics as they are (its fit's figures, but no id retention: no id moved)."""
+    metrics = replace(previous.metrics, id_retention=None, placed_papers=None, reused_run=previous.run_id)
+    return Fitted(Decision.REUSE, papers, previous.topics, previous.assignments, no_events(), metrics,
+                  previous.fitted_papers)  # fmt: skip
+
+
+def analyse(store: Store, settings: Settings, model_id: str, *, force: bool = False) -> Analysis:
+    """Reuse, place into or refit the topics over every stored paper, then measure prevalence and trends."""
+    papers, embeddings = store.corpus(model_id)
+    chash = corpus_hash(papers["text_hash"].tolist(), settings.fit_hash())
+    previous = store.previous_run()
+    t = settings.topics
+    decision = decide(previous, chash, papers["paper_id"].tolist(), settings.fit_hash(), t.refit_share, force=force)
+    if decision is Decision.REUSE and previous is not None:
+        fitted = reused(papers, previous)
+    elif decision is Decision.PLACE and previous is not None:
+        fitted = place_new_papers(papers, embeddings, previous, t.outlier_quantile)
+    else:
+        docs = documents(papers)
+        fitted = refit(papers, embeddings, docs, previous, store.next_topic_id(), settings)
+        if t.evaluate:
+            from papertrends.quality import evaluate
+
+            # The topics a reader sees (bench/compare.py scores BERTopic's own clusters against them).
+            top = fitted.topics[fitted.topics["level"] == "topic"]
+            quality = evaluate({"topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()}},
+                               docs)  # fmt: skip
+            fitted = replace(fitted, metrics=replace(fitted.metrics, quality=quality))
+    return measure(replace(fitted, topics=with_user_labels(fitted.topics, t.labels)), chash, store.sightings(),
+                   settings)  # fmt: skip
+
+
+def measure(fitted: Fitted, chash: str, sightings: pd.DataFrame, settings: Settings) -> Analysis:
+    """Prevalence per digest date, week, month and publication month; each topic's trend and status."""
+    assignments = fitted.assignments
+    windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
+    shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers)], ignore_index=True)
+    trends = trend_table(shares[shares["window"] == "day"], settings.trends)
+    topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
+    topics = topics.merge(trends[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
+    labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
+    trends = trends.assign(label=trends["topic_id"].map(labels))
+    return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
+                    fitted.decision, fitted.fitted_papers)  # fmt: skip

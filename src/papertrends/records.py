@@ -1,0 +1,154 @@
+"""What crosses a layer, typed: a run's summary, a fit's figures, what the previous run left, and the decision
+a run takes about its topics. No module reads another's results by string key.
+
+The summary is stored as JSON in `runs.summary` (`as_dict`) and read back with `RunSummary.from_dict`, which
+takes what an older papertrends stored too (missing fields get their defaults).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How well registry ids survived a refit, over the papers the previous run assigned to a topic."""
+
+    by_topic: float  # share of them in a previous topic whose id lives on
+    by_paper: float  # share still under the same id
+
+
+@dataclass(frozen=True, slots=True)
+class FitMetrics:
+    """A fit's figures, as shown to a person (the summary, the report's provenance)."""
+
+    outliers_after: float = 0.0  # share of papers in no topic
+    outliers_before: float | None = None  # share outside every consensus cluster, before the outlier rule
+    subtopics: int = 0
+    id_retention: Retention | None = None  # after a refit over a previous run's topics
+    quality: dict[str, dict[str, float]] | None = None  # NPMI and diversity, with [topics] evaluate
+    reused_run: int | None = None  # the run whose fit was reused unchanged
+    placed_papers: int | None = None  # new papers placed into the last fit's topics
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> FitMetrics:
+        data = dict(data or {})
+        if isinstance(data.get("id_retention"), dict):
+            data["id_retention"] = Retention(**data["id_retention"])
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+class Decision(Enum):
+    """What a run does with its topics."""
+
+    REUSE = "reuse"  # the same papers and fit settings as the last completed run: its results as they are
+    PLACE = "place"  # a few new papers: placed into the last fit's topics
+    REFIT = "refit"  # a fit over every paper, ids carried over from the previous run
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """What the last completed run left that the next one needs: its fit's identity and its topics."""
+
+    run_id: int
+    corpus_hash: str
+    fit_hash: str
+    fitted_papers: int  # papers its last full fit saw (placing since then adds none)
+    metrics: FitMetrics
+    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, ...
+    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """What one ingest did: files seen, snapshots stored, papers new and updated, entries read and rejected."""
+
+    files: int
+    unchanged: int
+    new_snapshots: int
+    rejected_files: int
+    new_papers: int
+    updated_papers: int
+    new_sightings: int
+    entries_read: int
+    entries_stored: int
+    entries_rejected: int  # in rejected files, plus entries cut off mid-way
+    rejections: tuple[str, ...] = field(default=())
+
+    @property
+    def adds_up(self) -> bool:
+        return self.entries_read == self.entries_stored + self.entries_rejected
+
+
+@dataclass
+class RunSummary:
+    """One run, as the CLI prints it, the Prefect UI shows it and `runs.summary` keeps it."""
+
+    run_id: int
+    status: str
+    ingest: IngestSummary
+    snapshots_total: int
+    papers_total: int
+    digest_dates: int
+    rejected_total: int
+    embeddings_computed: int
+    fetched: int = 0
+    n_topics: int = 0
+    n_subtopics: int = 0
+    outlier_share: float = 0.0
+    metrics: FitMetrics = field(default_factory=FitMetrics)
+    statuses: dict[str, int] = field(default_factory=dict)
+    report: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    settings_hash: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        ingest = dict(values.get("ingest") or {})
+        ingest["rejections"] = tuple(ingest.get("rejections") or ())
+        names = {f.name for f in fields(IngestSummary)}
+        values["ingest"] = IngestSummary(**{n: ingest.get(n, 0) for n in names if n != "rejections"},
+                                         rejections=ingest["rejections"])  # fmt: skip
+        values["metrics"] = FitMetrics.from_dict(values.get("metrics"))
+        defaults = {"run_id": 0, "status": "", "snapshots_total": 0, "papers_total": 0, "digest_dates": 0,
+                    "rejected_total": 0, "embeddings_computed": 0}  # fmt: skip
+        return cls(**(defaults | values))
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The topics a run ends with, before prevalence and trends: reused, placed into, or fitted anew."""
+
+    decision: Decision
+    papers: pd.DataFrame  # paper_id, title, abstract, text_hash, published, arxiv_id, organization
+    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid
+    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
+    events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
+    metrics: FitMetrics
+    fitted_papers: int  # papers the last full fit saw
+
+
+EVENT_COLUMNS = ["kind", "level", "topic_id", "previous_ids", "detail"]
+
+
+def no_events() -> pd.DataFrame:
+    return pd.DataFrame(columns=EVENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class ReportHistory:
+    """What the report shows of earlier runs, queried before the report is built (`Store.report_history`)."""
+
+    listings: pd.DataFrame  # per paper: digest_dates, upvotes
+    history: pd.DataFrame  # every topic event of every run
+    previous_shares: dict[int, float]  # each topic's overall share in the last completed run before this one
+    runs: pd.DataFrame  # run_id, finished_at, status, papers, topics: the completed runs and this one

@@ -1,0 +1,112 @@
+"""A run's results (topics, assignments, prevalence, trends, topic events) and the queries over them."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from papertrends.faults import crash_point
+from papertrends.prevalence import overall_shares
+from papertrends.records import FitMetrics, PreviousRun, ReportHistory, RunSummary
+from papertrends.store.database import Database
+
+if TYPE_CHECKING:
+    from papertrends.analysis import Analysis
+
+
+class Results(Database):
+    """The per-run result tables."""
+
+    def save_results(self, run_id: int, analysis: Analysis) -> None:
+        """A run's topics, assignments, prevalence, trends and topic events, in one transaction."""
+        topics = analysis.topics.assign(
+            top_terms=analysis.topics["top_terms"].map(json.dumps),
+            representative=analysis.topics["representative"].map(json.dumps),
+            centroid=analysis.topics["centroid"].map(lambda c: np.asarray(c, dtype=np.float32).tobytes()),
+        )
+        frames = {
+            "topics": topics,
+            "assignments": analysis.assignments,
+            "prevalence": analysis.prevalence,
+            "trends": analysis.trends,
+            "topic_events": analysis.events,
+        }
+        with self.transaction():
+            for table, frame in frames.items():
+                self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+                self._insert(table, frame.assign(run_id=run_id), on_conflict="fail")
+                crash_point("save")
+            self.db.execute(
+                "UPDATE runs SET corpus_hash = ?, fitted_papers = ? WHERE run_id = ?",
+                [analysis.corpus_hash, analysis.fitted_papers, run_id],
+            )
+
+    def previous_run(self) -> PreviousRun | None:
+        """What the last completed run left for the next: its fit's identity, figures, topics and assignments.
+        (A database from before the `fitted_papers` column kept that count in the summary's metrics.)"""
+        row = self.db.execute(
+            """SELECT run_id, corpus_hash, config_hash,
+                      coalesce(fitted_papers, TRY_CAST(json_extract(summary, '$.metrics.fitted_papers') AS INTEGER), 0),
+                      json_extract(summary, '$.metrics')
+               FROM runs WHERE status = 'completed' ORDER BY run_id DESC LIMIT 1"""
+        ).fetchone()
+        if row is None:
+            return None
+        topics, assignments = self.load_topics(int(row[0]))
+        metrics = FitMetrics.from_dict(json.loads(row[4]) if row[4] else None)
+        return PreviousRun(int(row[0]), row[1] or "", row[2] or "", int(row[3]), metrics, topics, assignments)
+
+    def load_topics(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A run's topics (top_terms and representative as lists, centroid as an array) and assignments."""
+        topics = self.db.execute(
+            """SELECT topic_id, level, parent_id, label, size, top_terms, representative, status, first_seen,
+                      last_seen, centroid FROM topics WHERE run_id = ? ORDER BY level, topic_id""",
+            [run_id],
+        ).df()
+        topics["top_terms"] = topics["top_terms"].map(lambda s: [tuple(x) for x in json.loads(s)])
+        topics["representative"] = topics["representative"].map(json.loads)
+        topics["centroid"] = topics["centroid"].map(lambda b: np.frombuffer(bytes(b), dtype=np.float32))
+        topics["parent_id"] = topics["parent_id"].astype("object").where(topics["parent_id"].notna(), None)
+        assignments = self.db.execute(
+            "SELECT paper_id, topic_id, subtopic_id, x, y FROM assignments WHERE run_id = ? ORDER BY paper_id", [run_id]
+        ).df()
+        return topics, assignments
+
+    def topic_history(self) -> pd.DataFrame:
+        """Every recorded topic event of every run: run_id, kind, level, topic_id, previous_ids, detail."""
+        return self.db.execute(
+            """SELECT e.run_id, r.finished_at, e.kind, e.level, e.topic_id, e.previous_ids, e.detail
+               FROM topic_events e JOIN runs r USING (run_id) ORDER BY e.run_id, e.kind, e.topic_id"""
+        ).df()
+
+    def topic_shares(self, run_id: int) -> dict[int, float]:
+        """Each topic's share of all sightings in a run (`prevalence.overall_shares`)."""
+        daily = self.db.execute(
+            """SELECT "window", topic_id, n FROM prevalence WHERE run_id = ? AND "window" = 'day'""", [run_id]
+        ).df()
+        return overall_shares(daily)
+
+    def report_history(self, run_id: int, *, papers: object, topics: int, finished_at: str) -> ReportHistory:
+        """What the report of run `run_id` shows of the runs before it (this run is listed as completed, with
+        `papers`, `topics` and `finished_at`, before its row says so)."""
+        rows = self.db.execute(
+            "SELECT run_id, finished_at, status, summary FROM runs WHERE status = 'completed' ORDER BY run_id"
+        ).fetchall()
+        listed = [{"run_id": run_id, "finished_at": finished_at, "status": "completed", "papers": papers,
+                   "topics": topics}]  # fmt: skip
+        for rid, finished, _status, summary in rows:
+            if rid != run_id:
+                s = RunSummary.from_dict(json.loads(summary) if summary else {})
+                listed.append({"run_id": int(rid), "finished_at": finished, "status": "completed",
+                               "papers": s.papers_total or "", "topics": s.n_topics or ""})  # fmt: skip
+        listed.sort(key=lambda r: r["run_id"])
+        earlier = [r["run_id"] for r in listed if r["run_id"] < run_id]
+        return ReportHistory(
+            listings=self.paper_listings(),
+            history=self.topic_history(),
+            previous_shares=self.topic_shares(max(earlier)) if earlier else {},
+            runs=pd.DataFrame(listed, columns=["run_id", "finished_at", "status", "papers", "topics"]),
+        )
