@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import gzip
 import json
-import os
 import platform
 import subprocess
 import sys

@@ -64,9 +64,7 @@ def corpus(folder: Path) -> tuple[list[str], list[str], list[str]]:
 def vectors(name: str, docs: list[str], backend: str, precision: str) -> tuple[np.ndarray, str, float]:
     """Vectors of `docs` by one runtime (cached under .cache/bench), its provenance and papers/s (0: cached)."""
     from papertrends.config import EmbeddingConfig
-    from papertrends.embedding import make_embedder
-
-    from papertrends.embedding import embedding_key
+    from papertrends.embedding import embedding_key, make_embedder
 
     config = EmbeddingConfig(backend=backend, precision=precision)
     key = embedding_key(config).replace("/", "_")  # a new quantisation recipe is a new key, hence a new file
