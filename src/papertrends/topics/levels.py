@@ -52,9 +52,7 @@ def numbered_by_size(groups: dict[int, list[int]], sizes: dict[int, int]) -> dic
     return {t: rank for rank, ts in enumerate(ordered) for t in ts}
 
 
-def group_topics(
-    embeddings: np.ndarray, fine: np.ndarray, target: int, seed: int, runs: int = 40
-) -> dict[int, int]:
+def group_topics(embeddings: np.ndarray, fine: np.ndarray, target: int, seed: int, runs: int = 40) -> dict[int, int]:
     """Subtopic -> top-level topic, by a consensus of `runs` k-means partitions of the papers into `target` groups.
 
     Each run (k-means++, one start, its own seed) sends every subtopic to the group that holds most of its
