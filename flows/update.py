@@ -23,12 +23,12 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
-from papertrends.embedding import embed_in_chunks, encode_texts, in_own_process, make_embedder
+from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
 from papertrends.prevalence import overall_shares
-from papertrends.records import IngestSummary, RunSummary
+from papertrends.records import IngestSummary, RunInfo, RunSummary
 from papertrends.report import ReportInput, package_versions, write_report
 from papertrends.snapshots import list_snapshot_files
 from papertrends.store import open_store
@@ -101,11 +101,11 @@ def fit_task(settings: Settings, run_id: int, model_id: str, force: bool) -> Ana
 
 
 @task(name="render report", cache_policy=NO_CACHE)
-def render_task(settings: Settings, run: dict[str, Any], result: Analysis) -> str:
+def render_task(settings: Settings, run: RunInfo, result: Analysis) -> str:
     r = settings.report
     with open_store(settings.store.path) as store:
-        past = store.report_history(int(run["run_id"]), papers=run.get("n_papers", ""), topics=result.n_topics,
-                                    finished_at=run.get("finished_at", ""))  # fmt: skip
+        past = store.report_history(run.run_id, papers=run.n_papers, topics=result.n_topics,
+                                    finished_at=run.finished_at)  # fmt: skip
     data = ReportInput(run=run, topics=result.topics, assignments=result.assignments, prevalence=result.prevalence,
                        trends=result.trends, papers=result.papers, events=result.events, listings=past.listings,
                        history=past.history, previous_shares=past.previous_shares, runs=past.runs,
@@ -203,7 +203,7 @@ def update_steps(settings: Settings, progress: bool = True, refit: bool = False,
 
 
 def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, fetch_days: int) -> RunSummary:
-    model_id = make_embedder(settings.embedding).model_id
+    model_id = embedding_key(settings.embedding)
     seconds: dict[str, float] = {}
     fetched = 0
     if fetch_days > 0:
@@ -232,24 +232,24 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
         summary.metrics = result.metrics
         summary.statuses = result.trends["status"].value_counts().to_dict()
         dates = result.prevalence.loc[result.prevalence["window"] == "day", "window_start"]
-        run_info = {
-            "run_id": run_id,
-            "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "n_papers": counts["papers"],
-            "n_snapshots": counts["snapshots"],
-            "n_digests": counts["digest_dates"],
-            "first_digest": str(dates.min()) if len(dates) else "",
-            "last_digest": str(dates.max()) if len(dates) else "",
-            "n_topics": result.n_topics,
-            "outlier_share": result.outlier_share,
-            "model_id": model_id,
-            "seed": settings.topics.seed,
-            "fit_hash": settings.fit_hash(),
-            "snapshot_hash": fingerprint[1],
-            "quality": json.dumps(result.metrics.quality or {}),
-            "versions": package_versions(),
-            "config": settings.as_toml(),
-        }
+        run_info = RunInfo(
+            run_id=run_id,
+            finished_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            n_papers=counts["papers"],
+            n_snapshots=counts["snapshots"],
+            n_digests=counts["digest_dates"],
+            first_digest=str(dates.min()) if len(dates) else "",
+            last_digest=str(dates.max()) if len(dates) else "",
+            n_topics=result.n_topics,
+            outlier_share=result.outlier_share,
+            model_id=model_id,
+            seed=settings.topics.seed,
+            fit_hash=settings.fit_hash(),
+            snapshot_hash=fingerprint[1],
+            quality=json.dumps(result.metrics.quality or {}),
+            versions=package_versions(),
+            config=settings.as_toml(),
+        )
         summary.report = _timed(seconds, "report", render_task, settings, run_info, result)
         summary.status = "completed"
     except Exception:

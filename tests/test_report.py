@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from papertrends.records import RunInfo
 from papertrends.report import ReportInput, write_report
 
 HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)> <b>bold</b> <a href="javascript:x">l</a>'
@@ -47,10 +48,10 @@ def _data(run_id: int = 1) -> ReportInput:
                                 "x": [0.1, 0.2, -0.5], "y": [0.3, 0.1, 0.9]})  # fmt: skip
     listings = pd.DataFrame({"paper_id": ["p1", "p2", "p3"], "digest_dates": [["2025-01-06"]] * 3,
                              "upvotes": [3, None, 1]})  # fmt: skip
-    run = {"run_id": run_id, "finished_at": "2025-01-07 08:00 UTC", "n_papers": 3, "n_snapshots": 2,
-           "n_digests": 2, "first_digest": "2025-01-06", "last_digest": "2025-01-07", "outlier_share": 0.0,
-           "model_id": "m", "seed": 42, "fit_hash": "f", "snapshot_hash": "s", "quality": "{}",
-           "versions": {"plotly": "x"}, "config": "[topics]\nlabel = \"<script>\""}  # fmt: skip
+    run = RunInfo(run_id=run_id, finished_at="2025-01-07 08:00 UTC", n_papers=3, n_snapshots=2, n_digests=2,
+                  first_digest="2025-01-06", last_digest="2025-01-07", n_topics=2, outlier_share=0.0, model_id="m",
+                  seed=42, fit_hash="f", snapshot_hash="s", quality="{}", versions={"plotly": "x"},
+                  config="[topics]\nlabel = \"<script>\"")  # fmt: skip
     runs = pd.DataFrame([{"run_id": run_id, "finished_at": "2025-01-07", "status": "completed", "papers": 3,
                           "topics": 2}])  # fmt: skip
     return ReportInput(run, topics, assignments, prevalence, trends, papers, listings, runs=runs)

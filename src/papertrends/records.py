@@ -152,3 +152,25 @@ class ReportHistory:
     history: pd.DataFrame  # every topic event of every run
     previous_shares: dict[int, float]  # each topic's overall share in the last completed run before this one
     runs: pd.DataFrame  # run_id, finished_at, status, papers, topics: the completed runs and this one
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A run as its report states it: when, over what, and with which settings and packages."""
+
+    run_id: int
+    finished_at: str
+    n_papers: int
+    n_snapshots: int
+    n_digests: int
+    first_digest: str
+    last_digest: str
+    n_topics: int
+    outlier_share: float
+    model_id: str
+    seed: int
+    fit_hash: str
+    snapshot_hash: str
+    quality: str  # the fit's NPMI and diversity, as JSON
+    versions: dict[str, str]
+    config: str  # the settings, as TOML

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from papertrends.prevalence import overall_shares
+from papertrends.records import RunInfo
 from papertrends.report.figures import (
     build_prevalence_figure,
     build_terms_figure,
@@ -27,7 +28,7 @@ WINDOWS = ("day", "week", "month")
 class ReportInput:
     """Everything the report shows, already computed."""
 
-    run: Mapping[str, Any]  # run_id, finished_at, counts, provenance
+    run: RunInfo  # run_id, finished_at, counts, provenance
     topics: pd.DataFrame  # both levels: topic_id, level, parent_id, label, size, top_terms, representative, status
     assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
     prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share

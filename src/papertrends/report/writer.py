@@ -126,7 +126,7 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     remove_leftovers(folder)
     assets = ensure_assets(folder)
     env = _environment()
-    run_id = int(data.run["run_id"])
+    run_id = data.run.run_id
     runs = folder / "runs"
     runs.mkdir(exist_ok=True)
     staging = runs / f".run-{run_id}-{secrets.token_hex(6)}"

@@ -89,7 +89,7 @@ class Results(Database):
         ).df()
         return overall_shares(daily)
 
-    def report_history(self, run_id: int, *, papers: object, topics: int, finished_at: str) -> ReportHistory:
+    def report_history(self, run_id: int, *, papers: int, topics: int, finished_at: str) -> ReportHistory:
         """What the report of run `run_id` shows of the runs before it (this run is listed as completed, with
         `papers`, `topics` and `finished_at`, before its row says so)."""
         rows = self.db.execute(
