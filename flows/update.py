@@ -194,7 +194,14 @@ def update_flow(
     return steps(settings, progress=progress, refit=refit, fetch_days=fetch_days)
 
 
-@flow(name="papertrends-update-steps", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
+# Its parameters come from update_flow or the CLI, already validated: no pydantic model of them is built (one of
+# Settings fails to build in a deployment's flow-run process).
+@flow(
+    name="papertrends-update-steps",
+    log_prints=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=1),
+    validate_parameters=False,
+)
 def update_steps(settings: Settings, progress: bool = True, refit: bool = False, fetch_days: int = 0) -> dict[str, Any]:
     """The run's steps under the database's run lock, so two runs never write one database at once."""
     logger = get_run_logger()
