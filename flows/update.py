@@ -27,7 +27,6 @@ from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, 
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
-from papertrends.prevalence import overall_shares
 from papertrends.records import IngestSummary, RunInfo, RunSummary
 from papertrends.report import ReportInput, package_versions, write_report
 from papertrends.snapshots import list_snapshot_files
@@ -121,15 +120,20 @@ def _timed(seconds: dict[str, float], step: str, fn: Callable[..., T], *args: ob
         seconds[step] = round(time.perf_counter() - start, 2)
 
 
-def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
-    """What a person watching the Prefect UI wants: the report, what happened, and the trends."""
+def publish_artifacts(summary: RunSummary, settings: Settings) -> None:
+    """What a person watching the Prefect UI wants, on the flow run they started: the report, what happened, and
+    the trends (read back from the run's saved results)."""
+    if summary.status != "completed":
+        return
+    with open_store(settings.store.path) as store:
+        trends, events = store.trends_and_events(summary.run_id)
+        shares = store.topic_shares(summary.run_id)
     report = Path(summary.report).resolve()
     create_link_artifact(key="papertrends-report", link=report.as_uri(), link_text=f"report of run {summary.run_id}",
                          description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
     i = summary.ingest
-    new_topics = result.events[result.events["kind"] == "new"] if not result.events.empty else result.events
-    shares = overall_shares(result.prevalence)
-    movers = result.trends.reindex(result.trends["effect"].abs().sort_values(ascending=False).index).head(5)
+    new_topics = events[events["kind"] == "new"] if not events.empty else events
+    movers = trends.reindex(trends["effect"].abs().sort_values(ascending=False).index).head(5)
     lines = [
         f"# papertrends run {summary.run_id}",
         "",
@@ -150,7 +154,7 @@ def publish_artifacts(summary: RunSummary, result: Analysis) -> None:
     if not new_topics.empty:
         lines += ["", "## New topics", "", *[f"- {r.topic_id}: {r.detail}" for r in new_topics.itertuples()]]
     create_markdown_artifact(key="papertrends-summary", markdown="\n".join(lines), description="Run summary")
-    table = result.trends.assign(share=result.trends["topic_id"].map(shares).round(4))
+    table = trends.assign(share=trends["topic_id"].map(shares).round(4))
     create_table_artifact(
         key="papertrends-trends",
         table=json.loads(
@@ -191,7 +195,9 @@ def update_flow(
     """
     settings = load_settings(Path(config) if config else None).with_overrides(**(overrides or {}))
     steps = update_steps.with_options(task_runner=task_runner_for(settings))
-    return steps(settings, progress=progress, refit=refit, fetch_days=fetch_days)
+    summary = steps(settings, progress=progress, refit=refit, fetch_days=fetch_days, publish=False)
+    publish_artifacts(RunSummary.from_dict(summary), settings)
+    return summary
 
 
 # Its parameters come from update_flow or the CLI, already validated: no pydantic model of them is built (one of
@@ -202,11 +208,17 @@ def update_flow(
     task_runner=ThreadPoolTaskRunner(max_workers=1),
     validate_parameters=False,
 )
-def update_steps(settings: Settings, progress: bool = True, refit: bool = False, fetch_days: int = 0) -> dict[str, Any]:
-    """The run's steps under the database's run lock, so two runs never write one database at once."""
+def update_steps(
+    settings: Settings, progress: bool = True, refit: bool = False, fetch_days: int = 0, publish: bool = True
+) -> dict[str, Any]:
+    """The run's steps under the database's run lock, so two runs never write one database at once. `publish`:
+    its artifacts on this flow run (update_flow publishes them on its own run instead)."""
     logger = get_run_logger()
     with RunLock(settings.store.path, wait_seconds=settings.store.lock_wait_seconds):
-        return _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days).as_dict()
+        summary = _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days)
+    if publish:
+        publish_artifacts(summary, settings)
+    return summary.as_dict()
 
 
 def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, fetch_days: int) -> RunSummary:
@@ -265,6 +277,5 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
     finally:
         with open_store(settings.store.path) as store:
             store.finish_run(run_id, summary)
-    publish_artifacts(summary, result)
     logger.info("run %s: %s topics, report at %s", run_id, summary.n_topics, summary.report)
     return summary

@@ -75,6 +75,16 @@ class Results(Database):
         ).df()
         return topics, assignments
 
+    def trends_and_events(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A run's trends (topic_id, label, status, effect, q_value) and topic events (kind, topic_id, detail)."""
+        trends = self.db.execute(
+            "SELECT topic_id, label, status, effect, q_value FROM trends WHERE run_id = ? ORDER BY topic_id", [run_id]
+        ).df()
+        events = self.db.execute(
+            "SELECT kind, level, topic_id, detail FROM topic_events WHERE run_id = ? ORDER BY kind, topic_id", [run_id]
+        ).df()
+        return trends, events
+
     def topic_history(self) -> pd.DataFrame:
         """Every recorded topic event of every run: run_id, kind, level, topic_id, previous_ids, detail."""
         return self.db.execute(
