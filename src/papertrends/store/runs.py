@@ -38,16 +38,6 @@ class RunBook(Database):
             return None
         return RunSummary.from_dict((json.loads(row[2]) if row[2] else {}) | {"run_id": row[0], "status": row[1]})
 
-    def completed_runs(self) -> list[tuple[int, str, RunSummary]]:
-        """(run id, finished at, summary) of every completed run, oldest first."""
-        rows = self.db.execute(
-            "SELECT run_id, finished_at, summary FROM runs WHERE status = 'completed' ORDER BY run_id"
-        ).fetchall()
-        return [
-            (int(r[0]), str(r[1] or ""), RunSummary.from_dict((json.loads(r[2]) if r[2] else {}) | {"run_id": r[0]}))
-            for r in rows
-        ]
-
     def runs(self) -> pd.DataFrame:
         return self.db.execute("SELECT * FROM runs ORDER BY run_id").df()
 

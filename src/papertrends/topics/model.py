@@ -12,14 +12,13 @@ import pandas as pd
 from papertrends.config import Settings
 from papertrends.topics.consensus import ClusterSettings, ConsensusClusterer
 from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings
-from papertrends.topics.levels import Level, anchored_groups, centroids, group_topics, map_coordinates
+from papertrends.topics.levels import OUTLIER, Level, anchored_groups, centroids, group_topics, map_coordinates
 from papertrends.topics.sizes import FitSizes, fit_sizes
 from papertrends.topics.terms import build_ctfidf, build_vectorizer, import_bertopic, make_label, topic_terms
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
 
-OUTLIER = -1
 FEWEST_PAPERS = 10
 
 

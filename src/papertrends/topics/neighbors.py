@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-EXACT_NEIGHBORS_UP_TO = 150_000
-
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero)."""

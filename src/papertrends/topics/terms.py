@@ -13,8 +13,7 @@ if TYPE_CHECKING:
 import numpy as np
 
 from papertrends.config import Settings
-
-OUTLIER = -1
+from papertrends.topics.levels import OUTLIER
 
 # Importing BERTopic imports its optional transformer-based parts (text generation, zero-shot, visual) and torch
 # (to save models): about 450 MB and 3 s that a fit never uses. They are imported as if not installed, BERTopic's
