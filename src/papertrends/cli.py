@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--summary-json", type=Path, help="also write the run's summary (counts, seconds) as JSON here")
 
     parse = sub.add_parser("parse", help="parse snapshot files and print their entries, without storing them")
-    parse.add_argument("files", nargs="+", type=Path)
+    parse.add_argument("files", nargs="+", type=Path, help="snapshot files, or folders of them")
     parse.add_argument(
         "--format",
         dest="output",
@@ -136,10 +136,11 @@ def format_summary(s: RunSummary) -> str:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from papertrends.snapshots import ParseError, read_snapshot
+    from papertrends.snapshots import ParseError, list_snapshot_files, read_snapshot
 
     failed = 0
-    for path in args.files:
+    paths = [p for given in args.files for p in (list_snapshot_files(given) if given.is_dir() else [given])]
+    for path in paths:
         try:
             snap = read_snapshot(path, fmt=args.input_format, explicit_date=args.date)
         except ParseError as e:
@@ -263,10 +264,21 @@ def format_paper(paper: Paper, history: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a command ended by a closed pipe
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "serve": _cmd_serve, "paper": _cmd_paper}
-    return handlers[args.command](args)
+    try:
+        code = handlers[args.command](args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`papertrends parse ... | head`): stop quietly, as `cat` does. Python would
+        # otherwise report the pipe again while flushing stdout at exit, so stdout is pointed at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_EXIT
+    return code
 
 
 if __name__ == "__main__":

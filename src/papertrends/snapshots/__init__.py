@@ -13,13 +13,15 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from papertrends.snapshots.dates import PartialDate, decide_digest_date, front_matter_date
+from papertrends.snapshots.dates import PartialDate, capture_date, decide_digest_date, front_matter_date
 from papertrends.snapshots.hfjson import parse_hf_json
-from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown
+from papertrends.snapshots.html import looks_like_html, parse_html
+from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown, plain_lines
 from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot
 from papertrends.snapshots.page import Page, PageEntry
+from papertrends.snapshots.paperpage import paper_page
 from papertrends.snapshots.tabular import parse_csv, parse_jsonl
-from papertrends.snapshots.text import parse_text
+from papertrends.snapshots.text import parse_text, split_front_matter
 
 __all__ = [
     "FORMATS",
@@ -33,8 +35,20 @@ __all__ = [
     "read_snapshot",
 ]
 
-FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
-SNAPSHOT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".csv", ".tsv")
+FORMATS = ("auto", "text", "markdown", "html", "hf-json", "jsonl", "csv")
+SNAPSHOT_SUFFIXES = (
+    ".txt",
+    ".text",
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".csv",
+    ".tsv",
+)
 _JSONL_START = re.compile(r"\A\s*\{[^\n]*\}\s*\n\s*\{", re.S)
 
 
@@ -48,10 +62,14 @@ def detect_format(data: bytes, name: str) -> str:
         ".tsv": "csv",
         ".md": "markdown",
         ".markdown": "markdown",
+        ".html": "html",
+        ".htm": "html",
     }
     if suffix in by_suffix:
         return by_suffix[suffix]
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if looks_like_html(data[:8192].decode("utf-8", "replace")):
+        return "html"
     if head[:1] == b"{" and _JSONL_START.match(head.decode("utf-8", "replace")):
         return "jsonl"
     if suffix == ".json" or head[:1] in (b"[", b"{"):
@@ -104,6 +122,7 @@ def _page_snapshot(
         json_date=None,
         mtime=mtime,
         page_date=front_matter_date(page.front_matter),
+        captured=capture_date(page.front_matter),
     )
     entries = tuple(_from_page(e, r, when.value) for r, e in enumerate(page.entries, 1)) if when else ()
     return when, entries
@@ -150,6 +169,33 @@ def parse_snapshot(
     return Snapshot(source, hashlib.sha256(data).hexdigest(), fmt, when, entries, tuple(warnings))
 
 
+LEAST_COVERAGE = 0.05  # of a list page's text that its entries' titles and abstracts must make up
+SMALLEST_CHECKED = 16_000  # characters: a smaller page may be mostly menus and still be read right
+
+
+def _coverage(page: Page, text: str, source: str) -> tuple[str, ...]:
+    """A warning naming the file when a list page's entries cover much less of its text than they should
+    (one entry in 50 KB): most of such a page was not understood, and the user should look at it."""
+    size = len("".join(text.split()))
+    if page.kind != "list" or size < SMALLEST_CHECKED:
+        return ()
+    covered = sum(len("".join(f"{e.title}{e.abstract}".split())) for e in page.entries)
+    if covered >= LEAST_COVERAGE * size:
+        return ()
+    return (
+        f"{source}: {len(page.entries)} entries cover {covered / size:.0%} of the page's {size:,} characters: "
+        "most of it was not read as papers (check the file, or report its tool and layout)",
+    )
+
+
+def _read_page(text: str, fmt: str, fields: Mapping[str, str] | None = None) -> Page:
+    """A page saved as text or Markdown: a paper's own page, else a list of papers."""
+    front, body, offset = split_front_matter(text)
+    front = {**(fields or {}), **front}
+    lines = plain_lines(body) if fmt == "markdown" else [s.strip() for s in body.split("\n")]
+    return paper_page(front, lines, offset) or (parse_text(text) if fmt == "text" else parse_markdown(text))
+
+
 def _parse(
     fmt: str,
     text: str,
@@ -160,11 +206,18 @@ def _parse(
     fields: Mapping[str, str],
     warnings: list[str],
 ) -> tuple[DigestDate | None, tuple[Entry, ...]]:
-    if fmt in ("text", "markdown"):
-        page = parse_text(text) if fmt == "text" else parse_markdown(text)
-        warnings.extend(page.warnings)
+    if fmt == "html":
+        saved = parse_html(text, source)
+        if not saved.entries:
+            page = _read_page(saved.markdown, "markdown", saved.front_matter)
+            warnings.extend(page.warnings + _coverage(page, saved.markdown, source))
+            return _page_snapshot(page, name, explicit, mtime)
+        json_date, entries = saved.date, saved.entries
+    elif fmt in ("text", "markdown"):
+        page = _read_page(text, fmt)
+        warnings.extend(page.warnings + _coverage(page, text, source))
         return _page_snapshot(page, name, explicit, mtime)
-    if fmt == "hf-json":
+    elif fmt == "hf-json":
         digest = parse_hf_json(text, source)
         warnings.extend(digest.warnings)
         json_date = digest.date

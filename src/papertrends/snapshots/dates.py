@@ -1,7 +1,9 @@
 """Dates as digests write them, and the rules that decide a digest's date.
 
-A digest's date comes from, in order: a date the user gave; a date in the file name; the page's header
-("Jan 9", no year); the JSON's own date; the file's modification time (with a warning).
+A digest's date comes from, in order: a date the user gave; a date in the file name; the digest date in the
+page's front matter; the page's header ("Jan 9", no year); the JSON's own date; the capture date a saving tool
+wrote in the page's header or front matter (`retrieved:`, `Captured (UTC):`, `FETCHED:` ...); the file's
+modification time (with a warning).
 """
 
 from __future__ import annotations
@@ -67,16 +69,57 @@ def date_from_filename(name: str) -> date | None:
     return None
 
 
+def _iso_day(value: str) -> date | None:
+    match = re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)
+    if match is None:
+        return None
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
 def front_matter_date(fields: dict[str, str]) -> date | None:
-    """`date: 2025-01-09` or a saved-from URL with `?date=2025-01-09` (or `/papers/date/2025-01-09`)."""
-    for key in ("date", "digest_date", "saved", "created"):
-        value = fields.get(key, "")
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            continue
-    match = re.search(r"date[=/](\d{4}-\d{2}-\d{2})", fields.get("url", "") + " " + fields.get("source", ""))
-    return date.fromisoformat(match.group(1)) if match else None
+    """The digest's own date: `date: 2025-01-09` or a saved-from URL with `?date=2025-01-09` (or
+    `/papers/date/2025-01-09`)."""
+    for key in ("date", "digest_date", "digest date"):
+        day = _iso_day(fields.get(key, ""))
+        if day is not None:
+            return day
+    url = " ".join(fields.get(k, "") for k in ("url", "source", "source url", "source_url", "url source"))
+    match = re.search(r"date[=/](\d{4}-\d{2}-\d{2})", url)
+    return _iso_day(match.group(1)) if match else None
+
+
+# When the page was saved, as capture tools write it in their header or front matter.
+CAPTURE_FIELDS = (
+    "captured",
+    "captured (utc)",
+    "captured at",
+    "capture date",
+    "retrieved",
+    "retrieved at",
+    "fetched",
+    "accessed",
+    "scraped",
+    "scraped at",
+    "saved",
+    "saved at",
+    "clipped",
+    "downloaded",
+    "timestamp",
+    "created",
+    "created_at",
+)  # not `exported:`: a notebook's export date says when the copy left the notebook, not when the page was seen
+
+
+def capture_date(fields: dict[str, str]) -> tuple[date, str] | None:
+    """The day the page was captured, and the field that says so."""
+    for key in CAPTURE_FIELDS:
+        day = _iso_day(fields.get(key, ""))
+        if day is not None:
+            return day, key
+    return None
 
 
 def infer_header_year(header: PartialDate, listed: list[PartialDate], mtime: datetime | None) -> tuple[date, str]:
@@ -109,6 +152,7 @@ def decide_digest_date(
     header: PartialDate | None,
     listed: list[PartialDate],
     page_date: date | None = None,
+    captured: tuple[date, str] | None = None,
     json_date: date | None,
     mtime: datetime | None,
 ) -> DigestDate | None:
@@ -122,12 +166,15 @@ def decide_digest_date(
         return DigestDate(page_date, "header", "date in the snapshot's front matter")
     if header is not None:
         try:
-            day, note = infer_header_year(header, listed, mtime)
+            when = datetime(*captured[0].timetuple()[:3]) if captured is not None else mtime
+            day, note = infer_header_year(header, listed, when)
             return DigestDate(day, "header", note)
         except ValueError:
             pass
     if json_date is not None:
         return DigestDate(json_date, "json", "the JSON's own date")
+    if captured is not None:
+        return DigestDate(captured[0], "capture", f"the capture date in the page's header ({captured[1]}:)")
     if mtime is not None:
         return DigestDate(mtime.date(), "mtime", "no date in the name or the page: the file's modification time")
     return None

@@ -33,7 +33,7 @@ def paper_id_in(text: str) -> str | None:
 class Item:
     line: int
     text: str
-    kind: str = "text"  # text | title | url
+    kind: str = "text"  # text | title | link (text linked to a paper) | url | votes (an upvote count)
     arxiv_id: str | None = None
 
 
@@ -56,6 +56,7 @@ class Page:
     entries: tuple[PageEntry, ...]
     warnings: tuple[str, ...] = field(default=())
     front_matter: dict[str, str] = field(default_factory=dict)
+    kind: str = "list"  # list (a digest, search or trending page) | paper (one paper's own page)
 
 
 @dataclass(slots=True)
@@ -111,6 +112,7 @@ class _Assembler:
         self.warnings: list[str] = []
         self.current: _Draft | None = None
         self.pending_id: str | None = None
+        self.pending_votes: tuple[str | None, int] | None = None
 
     def run(self) -> list[_Draft]:
         i = 0
@@ -128,6 +130,11 @@ class _Assembler:
             return i + 1
         if item.kind == "title":
             self._start(item)
+            return i + 1
+        if item.kind == "link":
+            return self._link(item, i)
+        if item.kind == "votes":
+            self._votes(item)
             return i + 1
         text = item.text
         following = self._following(i)
@@ -155,9 +162,34 @@ class _Assembler:
         self._start(item)
         return i + 1
 
+    def _link(self, item: Item, i: int) -> int:
+        """Text linked to a paper: its title when it opens that paper's entry, else the entry's abstract."""
+        current = self.current
+        if current is not None and current.arxiv_id == item.arxiv_id:
+            if not current.closed and _key(item.text) != _key(current.title):
+                current.abstract = f"{current.abstract} {item.text}".strip()
+            return i + 1
+        if current is not None and not current.closed and len(item.text) > LONGEST_TITLE:
+            current.abstract = f"{current.abstract} {item.text}".strip()
+            current.arxiv_id = current.arxiv_id or item.arxiv_id
+            return i + 1
+        self._start(item)
+        return i + 1
+
+    def _votes(self, item: Item) -> None:
+        """An upvote button names its paper; it stands before or after that paper's card."""
+        current = self.current
+        if current is not None and (item.arxiv_id is None or item.arxiv_id == current.arxiv_id):
+            current.upvotes = int(item.text)
+        else:
+            self.pending_votes = (item.arxiv_id, int(item.text))
+
     def _start(self, item: Item) -> None:
         self.current = _Draft(title=item.text, line=item.line, arxiv_id=item.arxiv_id or self.pending_id)
         self.pending_id = None
+        if self.pending_votes is not None and self.pending_votes[0] in (None, self.current.arxiv_id):
+            self.current.upvotes = self.pending_votes[1]
+        self.pending_votes = None
         self.drafts.append(self.current)
 
     def _attach_id(self, arxiv_id: str | None) -> None:
@@ -204,6 +236,43 @@ class _Assembler:
         return i
 
 
+def _key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
+
+
+def _anchored(items: list[Item]) -> list[Item]:
+    """On a page whose titles link to their papers, a heading that links to no paper is page chrome
+    ("Daily Papers", "Extracted Text", the capture tool's own headings), never an entry."""
+    titles = [i for i in items if i.kind in ("title", "link")]
+    with_id = sum(1 for i in titles if i.arxiv_id)
+    if with_id < 2 or with_id < 0.5 * len(titles):
+        return items
+    return [i for i in items if not (i.kind == "title" and i.arxiv_id is None)]
+
+
+def _merge_repeats(drafts: list[_Draft]) -> list[_Draft]:
+    """One paper is one entry of a page: a card shown twice (a page's two responsive layouts, a sidebar) is
+    merged into its first showing, which keeps what it lacked from the second."""
+    seen: dict[str, _Draft] = {}
+    out: list[_Draft] = []
+    for draft in drafts:
+        key = draft.arxiv_id or _key(draft.title)
+        first = seen.get(key) or seen.get(_key(draft.title))
+        if first is None:
+            seen[key] = seen[_key(draft.title)] = draft
+            out.append(draft)
+            continue
+        for name in ("arxiv_id", "abstract", "n_authors", "organization", "published", "upvotes"):
+            if not getattr(first, name):
+                setattr(first, name, getattr(draft, name))
+        first.closed = first.closed or draft.closed
+    return out
+
+
+def _bodiless(draft: _Draft) -> bool:
+    return not draft.abstract and not draft.closed and draft.arxiv_id is None
+
+
 def assemble(
     items: list[Item],
     *,
@@ -213,8 +282,10 @@ def assemble(
     warnings: list[str] | None = None,
 ) -> Page:
     """Entries from items. In a page whose entries carry metadata, a last entry without it was cut off."""
-    assembler = _Assembler(items, explicit_titles)
-    drafts = assembler.run()
+    assembler = _Assembler(_anchored(items) if explicit_titles else items, explicit_titles)
+    drafts = _merge_repeats(assembler.run())
+    if explicit_titles and sum(not _bodiless(d) for d in drafts) >= 2:
+        drafts = [d for d in drafts if not _bodiless(d)]  # a heading with nothing under it is not a paper
     with_meta = sum(d.closed for d in drafts)
     cut_last = bool(drafts) and not drafts[-1].closed and with_meta >= max(2, len(drafts) // 2)
     entries = [d.freeze(truncated=cut_last and n == len(drafts) - 1) for n, d in enumerate(drafts)]

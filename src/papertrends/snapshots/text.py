@@ -79,9 +79,44 @@ def _fields(lines: list[str]) -> dict[str, str]:
     return fields
 
 
+# `URL: ...`, `- Captured (UTC): ...`, `**Page Title:** ...`, `SOURCE-URL: ...`: the lines a capture tool writes
+# above the page it saved.
+_HEADER_FIELD = re.compile(
+    r"^[-*]?\s*(?:\*\*)?(?P<key>[A-Za-z][\w()-]*(?: [\w()-]+){0,2}?)(?:\*\*)?\s*:(?:\*\*)?\s+(?P<value>\S.*)$"
+)
+_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,}|={3,})$")
+
+
+def _header_block(lines: list[str]) -> tuple[dict[str, str], int] | None:
+    """A capture tool's header: an optional `# heading`, then two or more `Key: value` lines (blank lines
+    between them allowed), ended by a rule, a blank line or the page. Returns its fields and the lines taken."""
+    at = 0
+    fields: dict[str, str] = {}
+    if lines and lines[0].startswith("# "):
+        fields["heading"] = lines[0][2:].strip()
+        at = 1
+    taken = 0
+    end = at
+    while at < min(len(lines), 40):
+        line = lines[at].strip()
+        match = _HEADER_FIELD.match(line)
+        if match and "://" not in match["key"]:
+            fields[match["key"].strip().lower()] = match["value"].strip().strip("`\"'")
+            taken += 1
+            end = at + 1
+        elif line and not (taken and _RULE.match(line)):
+            break
+        elif taken and _RULE.match(line):
+            end = at + 1
+            break
+        at += 1
+    return (fields, end) if taken >= 2 else None
+
+
 def split_front_matter(text: str) -> tuple[dict[str, str], str, int]:
-    """Leading metadata: a `---` block of `key: value` lines, or a reader tool's `Title:`/`URL Source:` lines
-    before `Markdown Content:`. Returns (its fields, the rest of the text, lines taken)."""
+    """Leading metadata: a `---` block of `key: value` lines, a reader tool's `Title:`/`URL Source:` lines
+    before `Markdown Content:`, or a capture tool's `Key: value` header. Returns (its fields, the rest of the
+    text, lines taken)."""
     lines = text.split("\n")
     if lines and lines[0].startswith("Title:"):
         for end in range(1, min(len(lines), 30)):
@@ -90,12 +125,26 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str, int]:
                 if "url source" in fields:
                     fields["url"] = fields["url source"]
                 return fields, "\n".join(lines[end + 1 :]), end + 1
-    if not lines or lines[0].strip() != "---":
-        return {}, text, 0
-    for end in range(1, min(len(lines), 60)):
-        if lines[end].strip() in ("---", "..."):
-            return _fields(lines[1:end]), "\n".join(lines[end + 1 :]), end + 1
+    if lines and lines[0].strip() == "---":
+        for end in range(1, min(len(lines), 60)):
+            if lines[end].strip() in ("---", "..."):
+                return _yaml_fields(lines[1:end]), "\n".join(lines[end + 1 :]), end + 1
+    header = _header_block(lines)
+    if header is not None:
+        fields, end = header
+        return fields, "\n".join(lines[end:]), end
     return {}, text, 0
+
+
+def _yaml_fields(lines: list[str]) -> dict[str, str]:
+    """Front matter's top-level `key: value` pairs; a value folded onto indented lines is joined back."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and line[:1] in (" ", "\t") and not line.strip().startswith("- ") and ":" not in line.strip()[:1]:
+            joined[-1] = f"{joined[-1]} {line.strip()}"
+        else:
+            joined.append(line)
+    return _fields([line for line in joined if line[:1] not in (" ", "\t", "-")])
 
 
 def _is_meta(line: str, following: str | None) -> bool:
