@@ -99,3 +99,23 @@ def test_the_22_real_python_repr_files_are_repaired_not_rejected() -> None:
     assert all(e.arxiv_id and e.title and e.abstract for s in repaired for e in s.entries)
     last = read_snapshot(HF_DAILY / "2025-01-10.json")
     assert len(last.entries) == 9 and last.digest.value == date(2025, 1, 10)
+
+
+def test_a_scrapers_json_gives_every_paper_its_id_from_any_link_field() -> None:
+    doc = {
+        "date": "2025-03-03",
+        "papers": [
+            {"title": "A", "url": "https://huggingface.co/papers/2503.00001", "abstract": "a", "upvotes": 3},
+            {"title": "B", "url": "https://github.com/b/b", "pdf_url": "https://arxiv.org/pdf/2503.00002v2"},
+            {"title": "C", "link": "https://arxiv.org/abs/2503.00003", "authors": ["X", "Y"], "abstract": "c"},
+        ],
+    }
+    snap = parse_snapshot(json.dumps(doc).encode(), "scraped.json")
+    assert [e.arxiv_id for e in snap.entries] == ["2503.00001", "2503.00002", "2503.00003"]
+    assert snap.digest.value == date(2025, 3, 3) and snap.entries[2].n_authors == 2
+    rows = "\n".join(json.dumps(p) for p in doc["papers"])
+    assert [e.arxiv_id for e in parse_snapshot(rows.encode(), "2025-03-03.jsonl").entries] == [
+        "2503.00001",
+        "2503.00002",
+        "2503.00003",
+    ]

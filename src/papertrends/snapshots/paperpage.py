@@ -20,7 +20,7 @@ from papertrends.snapshots.page import Page, PageEntry, paper_id_in
 URL_FIELDS = ("url", "source", "source_url", "source url", "source-url", "url source", "page url", "og:url")
 _PAPER_PAGE_URL = re.compile(r"huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?/?(?:[?#]\S*)?$")
 _PAGE_TITLE = re.compile(r"Paper page\s*[-–—]\s*(?P<title>.+)$")
-_ARXIV_LINE = re.compile(r"^arxiv:\s*(?P<id>\d{4}\.\d{4,5})(?:v\d+)?$", re.I)
+_ARXIV_LINE = re.compile(r"^(?:Papers\s+)?arxiv:\s*(?P<id>\d{4}\.\d{4,5})(?:v\d+)?$", re.I)  # `Papers` crumb
 _TITLE_STOP = re.compile(
     r"^(?:Published on\b|Authors?:?$|·?\s*Submitted by\b|Upvote\b|#\d+ Paper of the|Abstract\b|Copy markdown$)",
     re.I,
@@ -32,7 +32,13 @@ _ABSTRACT_STOP = re.compile(
     r"Sign up or log in|Upvote\b|#+\s)",
     re.I,
 )
-_ANY_PAPER_URL = re.compile(r"huggingface\.co/papers/(?P<id>\d{4}\.\d{4,5})(?![\d.])")
+_ANY_PAPER_URL = re.compile(r"(?:huggingface\.co/papers|arxiv\.org/(?:abs|pdf))/(?P<id>\d{4}\.\d{4,5})(?![\d.])")
+# What only a paper's own page prints around its one paper (a list page prints none of these).
+_PAPER_PAGE_MARKS = re.compile(
+    r"^(?:#\d+ Paper of the day|Authors?:|Models citing this paper|Sign up or log in to comment|"
+    r"Cite arxiv\.org/abs/\S+ in a model README\.md)",
+    re.I,
+)
 _PUBLISHED_ON = re.compile(r"^Published on (?P<date>.+)$")
 _LONGEST_ABSTRACT = 6000
 
@@ -67,6 +73,31 @@ def _title_after(lines: list[str], at: int) -> str | None:
         if _TITLE_STOP.match(line) or _ARXIV_LINE.match(line) or len(parts) == 3:
             break
         parts.append(line)
+    return " ".join(parts) or None
+
+
+def _shaped_like_a_paper_page(lines: list[str]) -> int | None:
+    """A page copied without its URL or title (an `innerText` dump) is a paper's own page when it prints one
+    `Published on` line, an `Abstract` after it, and what only paper pages print (`#3 Paper of the day`,
+    `Authors:`, `Models citing this paper` ...). Returns the index of the `Published on` line."""
+    published = [i for i, s in enumerate(lines) if _PUBLISHED_ON.match(s)]
+    if len(published) != 1:
+        return None
+    after = lines[published[0] :]
+    if not any(re.fullmatch(r"Abstract", s, re.I) for s in after):
+        return None
+    return published[0] if any(_PAPER_PAGE_MARKS.match(s) for s in lines) else None
+
+
+def _title_before(lines: list[str], at: int | None) -> str | None:
+    """The title printed just above line `at` (the `Published on` line), wrapped over up to three lines."""
+    if at is None:
+        return None
+    parts: list[str] = []
+    for line in reversed(lines[max(0, at - 4) : at]):
+        if not line or _TITLE_STOP.match(line) or _ARXIV_LINE.match(line):
+            break
+        parts.insert(0, line)
     return " ".join(parts) or None
 
 
@@ -119,12 +150,13 @@ def paper_page(fields: Mapping[str, str], lines: list[str], offset: int = 0) -> 
     url = page_url(fields)
     url_match = _PAPER_PAGE_URL.search(url)
     from_title = page_title(fields, lines)
-    if url_match is None and from_title is None:
+    shaped = _shaped_like_a_paper_page(lines)
+    if url_match is None and from_title is None and shaped is None:
         return None
     arxiv_at = next((i for i, s in enumerate(lines) if _ARXIV_LINE.match(s)), None)
     if arxiv_at is None:
         arxiv_at = next((i for i, s in enumerate(lines) if s.lower() == "copy markdown"), None)
-    printed = _title_after(lines, arxiv_at) if arxiv_at is not None else None
+    printed = _title_after(lines, arxiv_at) if arxiv_at is not None else _title_before(lines, shaped)
     stem = re.sub(r"\s*(?:\.\.\.|…)$", "", from_title or "")
     title = printed if printed and (not stem or _key(printed).startswith(_key(stem))) else from_title or printed
     if not title:

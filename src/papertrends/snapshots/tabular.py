@@ -17,7 +17,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title", "paper_title", "name"),
     "abstract": ("abstract", "summary", "paper_abstract", "text"),
     "arxiv_id": ("arxiv_id", "arxiv", "paper_id", "id"),
-    "url": ("url", "link", "paper_url"),
+    "url": ("url", "link", "paper_url", "arxiv_url", "arxivUrl", "abs_url", "pdf_url", "pdfUrl", "arxivPdfUrl"),
     "authors": ("authors", "author_names"),
     "n_authors": ("n_authors", "num_authors", "author_count"),
     "organization": ("organization", "organisation", "org"),
@@ -74,7 +74,8 @@ def row_entry(row: Mapping[str, Any], rank: int, line: int, source: str, names: 
     abstract = " ".join(str(_get(row, names["abstract"]) or "").split())
     raw_id = _get(row, names["arxiv_id"])
     arxiv_id = paper_id_in(f"arxiv.org/abs/{raw_id}") if raw_id else None
-    arxiv_id = arxiv_id or paper_id_in(str(_get(row, names["url"]) or ""))
+    links = (paper_id_in(str(row.get(name) or "")) for name in names["url"])  # any link field that names a paper
+    arxiv_id = arxiv_id or next((found for found in links if found), None)
     authors = _authors(_get(row, names["authors"]))
     return Entry(
         title=title,
