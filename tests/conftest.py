@@ -75,15 +75,19 @@ def hf_embeddings() -> tuple[str, dict[str, np.ndarray]]:
 
     embedder = make_embedder(EmbeddingConfig())
     path = CACHE / "hf-daily-embeddings.npz"
+    cached: dict[str, np.ndarray] = {}
     if path.exists():
         data = np.load(path)
         if str(data["model_id"]) == embedder.model_id:
-            return embedder.model_id, dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
+            cached = dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "e.duckdb") as store:
         store_snapshots(store, read_snapshots(HF_DAILY))
-        missing = store.missing_embeddings(embedder.model_id)
-    vectors = embedder.encode([t for _, t in missing])  # any runtime of the key: they agree at cosine >= 0.999
-    CACHE.mkdir(exist_ok=True)
-    hashes = [h for h, _ in missing]
-    np.savez(path, model_id=embedder.model_id, hashes=np.array(hashes), vectors=vectors)
-    return embedder.model_id, dict(zip(hashes, vectors, strict=True))
+        missing = [(h, t) for h, t in store.missing_embeddings(embedder.model_id) if h not in cached]
+    if missing:  # papers the cache has not seen (a parser that now reads more of the data): embed only those
+        vectors = embedder.encode([t for _, t in missing])  # any runtime of the key: they agree at cosine >= 0.999
+        cached.update(zip([h for h, _ in missing], vectors, strict=True))
+        CACHE.mkdir(exist_ok=True)
+        np.savez(
+            path, model_id=embedder.model_id, hashes=np.array(list(cached)), vectors=np.stack(list(cached.values()))
+        )
+    return embedder.model_id, cached
