@@ -96,7 +96,7 @@ def test_topics_and_trends_exports(two_runs: dict) -> None:
         "first_seen",
         "last_seen",
     ]
-    assert list(trends.columns) == ["topic_id", "label", "status", "effect", "p_value", "q_value", "window"]
+    assert list(trends.columns) == ["topic_id", "label", "status", "effect", "p_value", "q_value", "window", "since"]
     top = topics[topics["level"] == "topic"]
     assert set(trends["topic_id"]) == set(top["topic_id"])
     assert set(trends["status"]) <= {"emerging", "rising", "steady", "fading", "gone"}

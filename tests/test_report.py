@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,16 @@ def _data(run_id: int = 1) -> ReportInput:
                   config="[topics]\nlabel = \"<script>\"")  # fmt: skip
     runs = pd.DataFrame([{"run_id": run_id, "finished_at": "2025-01-07", "status": "completed", "papers": 3,
                           "topics": 2}])  # fmt: skip
-    return ReportInput(run, topics, assignments, prevalence, trends, papers, listings, runs=runs)
+    weeks = [date(2024, 11, 3) + timedelta(weeks=k) for k in range(10)]
+    statuses = ["steady"] * 4 + ["emerging"] * 3 + ["rising"] * 3
+    history = pd.DataFrame(
+        [{"as_of": w, "topic_id": 0, "status": s, "effect": 0.5, "q_value": 0.01,
+          "since": date(2024, 11, 25) if s == "emerging" else None} for w, s in zip(weeks, statuses, strict=True)]
+        + [{"as_of": w, "topic_id": 1, "status": "steady", "effect": 0.0, "q_value": 0.9, "since": None}
+           for w in weeks]
+    )  # fmt: skip
+    return ReportInput(run, topics, assignments, prevalence, trends, papers, listings, runs=runs,
+                       trend_history=history)  # fmt: skip
 
 
 def _pages(folder: Path) -> list[Path]:
@@ -102,3 +111,19 @@ def test_same_inputs_give_the_same_bytes(tmp_path: Path) -> None:
     for page in _pages(tmp_path / "a"):
         twin = tmp_path / "b" / page.relative_to(tmp_path / "a")
         assert page.read_bytes() == twin.read_bytes(), page
+
+
+def test_each_weeks_status_is_told_on_the_topic_page_listed_on_the_index_and_exported(tmp_path: Path) -> None:
+    write_report(tmp_path, _data())
+    topic = (tmp_path / "topics" / "0.html").read_text(encoding="utf-8")
+    assert (
+        "steady 2024-11-03 .. 2024-11-24, emerging since 2024-11-25 (reported 2024-12-01 .. 2024-12-15), "
+        "rising since 2024-12-22" in topic
+    )
+    assert 'data-figure="status"' in topic
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    changed = index[index.index('id="status-changes"') :].split("</ul>")[0]
+    assert "emerging</span> to <span" in changed and "2024-12-22" in changed and "topics/1.html" not in changed
+    history = pd.read_csv(tmp_path / "data" / "trend_history.csv")
+    assert list(history.columns) == ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
+    assert len(history) == 20 and history[history["topic_id"] == 1]["status"].eq("steady").all()

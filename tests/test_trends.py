@@ -9,7 +9,14 @@ import pandas as pd
 
 from papertrends.config import TrendsConfig
 from papertrends.prevalence import prevalence, wilson
-from papertrends.trends import benjamini_hochberg, slope_test, trend_table
+from papertrends.trends import (
+    benjamini_hochberg,
+    rising_change_point,
+    slope_test,
+    status_history,
+    trend_table,
+    weekly_counts,
+)
 
 CONFIG = TrendsConfig(window_days=400, emerging_days=30, gone_days=30, min_papers=5)
 
@@ -92,3 +99,66 @@ def test_slope_and_benjamini_hochberg() -> None:
     assert slope_test(days, np.full(60, 0.2), np.full(60, 20.0)) == (0.0, 1.0)
     q = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.5]))
     assert np.allclose(q, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])  # step-up: 0.03 takes 0.04's q
+
+
+def _onsets(onsets: dict[int, int], n_topics: int = 12, days: int = 350, seed: int = 5) -> pd.DataFrame:
+    """Daily digests of 30 papers; topic k's share is 2% and quadruples on day onsets[k], the rest share the
+    remainder evenly (overdispersed, as real digests are)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in range(days):
+        day = date(2025, 1, 6) + timedelta(days=d)
+        raised = np.array([0.08 if d >= onsets.get(k, days + 1) else 0.02 for k in range(n_topics)])
+        shares = np.append(raised, max(0.05, 1 - raised.sum()))
+        counts = rng.multinomial(30, rng.dirichlet(shares * 300))
+        for k in range(n_topics):
+            rows.append({"window_start": day, "topic_id": k, "n": int(counts[k]), "total": 30, "share": counts[k] / 30})
+    return pd.DataFrame(rows)
+
+
+EMERGING = TrendsConfig(window_days=365, emerging_days=60, gone_days=45, min_papers=5)
+
+
+def test_a_change_point_with_a_rise_is_found_near_its_onset_and_flat_series_have_none() -> None:
+    frame = _onsets({0: 200})
+    weeks, counts, totals = weekly_counts(frame)
+    found = rising_change_point(counts[0].to_numpy(dtype=float), totals)
+    assert found is not None and found[1] < 1e-4
+    assert abs((weeks[found[0]] - pd.Timestamp(date(2025, 1, 6) + timedelta(days=200))).days) <= 14
+    assert all(rising_change_point(counts[k].to_numpy(dtype=float), totals) is None for k in (3, 4, 5))
+
+
+def test_a_topic_whose_share_rose_recently_is_emerging_since_its_onset_though_its_first_paper_is_old() -> None:
+    frame = _onsets({0: 320})  # 30 days before the last digest; every topic has papers from the first day
+    table = trend_table(frame, EMERGING).set_index("topic_id")
+    assert table.loc[0, "status"] == "emerging"
+    assert abs((pd.Timestamp(table.loc[0, "since"]) - pd.Timestamp(date(2025, 1, 6) + timedelta(days=320))).days) <= 14
+    assert (table.drop(index=0)["status"] == "emerging").sum() == 0
+
+
+def test_the_history_says_when_a_topic_emerged_and_what_it_was_called_afterwards() -> None:
+    frame = _onsets({0: 150})
+    history = status_history(frame, EMERGING)
+    zero = history[history["topic_id"] == 0].set_index("as_of")
+    onset = date(2025, 1, 6) + timedelta(days=150)
+    emerged = zero[zero["status"] == "emerging"]
+    assert len(emerged) >= 3  # weeks during which it was reported as emerging
+    # flagged within five weeks of the onset: a change point needs four weeks of series after it
+    assert min(emerged.index) - onset <= timedelta(days=35)
+    assert all(abs((pd.Timestamp(s) - pd.Timestamp(onset)).days) <= 14 for s in emerged["since"])
+    assert zero.iloc[-1]["status"] != "emerging"  # 200 days later it is no longer new
+    others = history[history["topic_id"] != 0]
+    assert (others["status"] == "emerging").mean() <= 0.05
+
+
+def test_permuted_dates_make_at_most_5_percent_of_old_topics_emerging() -> None:
+    frame = _onsets({0: 300, 1: 310, 2: 320}, n_topics=20, seed=9)
+    assert (trend_table(frame, EMERGING)["status"] == "emerging").sum() >= 2
+    rng = np.random.default_rng(4)
+    flagged = []
+    for _ in range(20):
+        days = frame["window_start"].unique()
+        shuffled = dict(zip(days, rng.permutation(days), strict=True))
+        status = trend_table(frame.assign(window_start=frame["window_start"].map(shuffled)), EMERGING)["status"]
+        flagged.append((status == "emerging").mean())
+    assert np.mean(flagged) <= 0.05, flagged

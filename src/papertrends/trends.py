@@ -1,12 +1,20 @@
-"""Which topics rise, fade, appear or go: a trend test per topic, corrected across topics. Pure numpy/scipy.
+"""Which topics rise, fade, appear or go, and since when: a trend test per topic, corrected across topics, change
+points in each topic's weekly share, and the status as it would have been reported at every past week. Pure.
 
-The test is a weighted least-squares regression of a topic's share of each digest on time, weighted by the
+The trend test is a weighted least-squares regression of a topic's share of each digest on time, weighted by the
 digest's size, over a trailing window. Its variance comes from the residuals, so day-to-day noise beyond the
 binomial (overdispersion) does not inflate the evidence. p-values are Benjamini-Hochberg corrected.
+
+A topic is emerging when it departs from its own past, not only when its first paper is recent: its weekly share
+has a change point (PELT, from the `ruptures` library, with a BIC-like penalty on the series' own noise) after which
+the share is at least twice what it was, the rise is significant (Welch's t-test on the weekly shares after vs
+before, Benjamini-Hochberg corrected across topics), and the change point lies within `emerging_days`; or most of its
+papers arrived within `emerging_days`; or its first paper did.
 """
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 import numpy as np
@@ -16,7 +24,11 @@ from scipy import stats
 from papertrends.config import TrendsConfig
 
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
-COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n"]
+COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n", "since"]
+HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
+MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
+RISE = 2.0  # after a rising change point the share is at least this many times what it was
+MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
 def slope_test(days: np.ndarray, share: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
@@ -49,8 +61,86 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def weekly_counts(daily: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, np.ndarray]:
+    """Per ISO week (Monday): each topic's papers (weeks x topics) and the week's papers in all."""
+    dates = pd.to_datetime(daily["window_start"])
+    weeks = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
+    counts = daily.assign(week=weeks.to_numpy()).pivot_table(
+        index="week", columns="topic_id", values="n", aggfunc="sum", fill_value=0
+    )
+    per_day = daily.assign(week=weeks.to_numpy()).drop_duplicates("window_start")
+    totals = per_day.groupby("week")["total"].sum().reindex(counts.index).to_numpy(dtype=float)
+    return pd.DatetimeIndex(counts.index), counts, totals
+
+
+def _welch_greater(after: np.ndarray, before: np.ndarray) -> float:
+    """One-sided p-value that `after`'s mean exceeds `before`'s (Welch's t-test: unequal variances)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # near-constant weeks: scipy warns, the p-value stands
+        p = stats.ttest_ind(after, before, equal_var=False, alternative="greater").pvalue
+    return float(p) if np.isfinite(p) else 1.0
+
+
+def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
+    """The last change point of a weekly share series after which the share is at least `RISE` times what it was
+    before it, and the one-sided p-value of that rise; None when there is none."""
+    import ruptures
+
+    keep = total > 0
+    n, total = n[keep], total[keep]
+    if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:
+        return None
+    share = n / total
+    diffs = np.diff(share)
+    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)  # noise, robust to the shifts
+    sigma = max(sigma, float(np.std(share)) / 10, 1e-6)
+    penalty = 2 * sigma**2 * np.log(len(share))  # BIC for a shift in the mean
+    ends = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1)).predict(pen=penalty)
+    bounds = [0, *ends]
+    for k in range(len(bounds) - 2, 0, -1):
+        before, after = share[bounds[k - 1] : bounds[k]], share[bounds[k] : bounds[k + 1]]
+        rate_before = n[bounds[k - 1] : bounds[k]].sum() / total[bounds[k - 1] : bounds[k]].sum()
+        rate_after = n[bounds[k] : bounds[k + 1]].sum() / total[bounds[k] : bounds[k + 1]].sum()
+        if rate_after >= RISE * max(rate_before, 1e-9) and rate_after > rate_before:
+            p = _welch_greater(after, before)
+            return int(np.flatnonzero(keep)[bounds[k]]), float(p) if np.isfinite(p) else 1.0
+    return None
+
+
+def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> pd.DataFrame:
+    """Per topic: the week its share last rose clearly above its own past (`onset`) and that rise's p-value; and
+    whether its papers arrived mostly within `emerging_days` of `end`, at `RISE` times its earlier rate
+    (`recent_p`: Welch's t-test of the weekly shares in the window against those before it)."""
+    weeks, counts, totals = weekly_counts(daily)
+    recent = np.asarray(weeks >= end - timedelta(days=config.emerging_days))
+    rows = []
+    for topic_id in counts.columns:
+        n = counts[topic_id].to_numpy(dtype=float)
+        found = rising_change_point(n, totals)
+        recent_p = 1.0
+        past_weeks = (~recent) & (totals > 0)
+        if n[recent].sum() >= config.min_papers and past_weeks.sum() >= MIN_SEGMENT and recent.sum() >= 2:
+            rate_now, rate_before = (
+                n[recent].sum() / totals[recent].sum(),
+                n[past_weeks].sum() / totals[past_weeks].sum(),
+            )
+            if rate_now >= RISE * rate_before and n[recent].sum() >= 0.5 * n.sum():
+                share = n / np.maximum(totals, 1)
+                recent_p = _welch_greater(share[recent], share[past_weeks])
+        rows.append(
+            {
+                "topic_id": int(topic_id),
+                "onset": weeks[found[0]].date() if found else None,
+                "onset_p": found[1] if found else 1.0,
+                "recent_p": recent_p,
+            }
+        )
+    return pd.DataFrame(rows, columns=["topic_id", "onset", "onset_p", "recent_p"])
+
+
 def trend_table(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
-    """One row per topic: status, effect (change in share, percentage points per 30 days), p and q values.
+    """One row per topic: status, effect (change in share, percentage points per 30 days), p and q values, and
+    since when it is emerging (`since`).
 
     `daily`: per-digest prevalence (window_start, topic_id, n, total, share), outliers included or not.
     """
@@ -79,19 +169,100 @@ def trend_table(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
                 "n": int(group["n"].sum()),
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).merge(emergence(frame, end, config), on="topic_id", how="left")
     table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
+    table["onset_q"] = benjamini_hochberg(table["onset_p"].fillna(1.0).to_numpy())
+    table["recent_q"] = benjamini_hochberg(table["recent_p"].fillna(1.0).to_numpy())
+    table["new"] = [_recent(r.first_seen, end, config) and _later(r.first_seen, dates.min(), config)
+                    for r in table.itertuples()]  # fmt: skip
     table["status"] = [_status(r, end, config) for r in table.itertuples()]
+    table["since"] = [_since(r, end, config) for r in table.itertuples()]
     return table[COLUMNS].sort_values(["status", "effect"], ascending=[True, False], ignore_index=True)
+
+
+def _recent(day: object, end: pd.Timestamp, config: TrendsConfig) -> bool:
+    return day is not None and not pd.isna(day) and end - pd.Timestamp(day) <= timedelta(days=config.emerging_days)
+
+
+def _later(day: object, begin: pd.Timestamp, config: TrendsConfig) -> bool:
+    """A first paper this long after the data's first digest: the topic was not there when the data began."""
+    return pd.Timestamp(day) - begin > timedelta(days=config.emerging_days)
+
+
+def _emerging(row: object, end: pd.Timestamp, config: TrendsConfig) -> bool:
+    r = row  # a row of the table being built: n, new, onset, onset_q, recent_q
+    if r.n < config.min_papers:  # type: ignore[attr-defined]
+        return False
+    if r.new or r.recent_q < config.alpha:  # type: ignore[attr-defined]
+        return True  # a new topic, or most of its papers arrived within the window at twice its earlier rate
+    return _recent(r.onset, end, config) and r.onset_q < config.alpha  # type: ignore[attr-defined]
+
+
+def _since(row: object, end: pd.Timestamp, config: TrendsConfig) -> object:
+    """The day an emerging topic departed from its past: its rising change point, else its first paper, else the
+    start of the window its papers arrived in."""
+    if row.status != "emerging":  # type: ignore[attr-defined]
+        return None
+    if row.onset is not None and not pd.isna(row.onset) and row.onset_q < config.alpha:  # type: ignore[attr-defined]
+        return row.onset  # type: ignore[attr-defined]
+    if row.new:  # type: ignore[attr-defined]
+        return row.first_seen  # type: ignore[attr-defined]
+    return (end - timedelta(days=config.emerging_days)).date()
 
 
 def _status(row: object, end: pd.Timestamp, config: TrendsConfig) -> str:
     significant = row.q_value < config.alpha and row.n >= config.min_papers  # type: ignore[attr-defined]
-    first, last = pd.Timestamp(row.first_seen), pd.Timestamp(row.last_seen)  # type: ignore[attr-defined]
-    if row.last_seen is None or end - last > timedelta(days=config.gone_days):  # type: ignore[attr-defined]
+    last = pd.Timestamp(row.last_seen) if row.last_seen is not None else None  # type: ignore[attr-defined]
+    if last is None or end - last > timedelta(days=config.gone_days):
         return "gone"
-    if end - first <= timedelta(days=config.emerging_days) and row.n >= config.min_papers:  # type: ignore[attr-defined]
+    if _emerging(row, end, config):
         return "emerging"
     if significant:
         return "rising" if row.effect > 0 else "fading"  # type: ignore[attr-defined]
     return "steady"
+
+
+def status_history(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
+    """Every topic's status and effect as they would have been reported at the end of each week, from the digests
+    up to that week only (the topics are today's: a replay of past fits is `papertrends backtest`'s work)."""
+    frame = daily[daily["topic_id"] >= 0]
+    if frame.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    dates = pd.to_datetime(frame["window_start"])
+    first, last = dates.min(), dates.max()
+    ends = pd.date_range(first + timedelta(weeks=MIN_WEEKS), last, freq="W-SUN")
+    if len(ends) == 0 or ends[-1] < last:
+        ends = ends.append(pd.DatetimeIndex([last]))
+    rows = []
+    for end in ends:
+        table = trend_table(frame[(dates <= end).to_numpy()], config)
+        present = table[table["n"] > 0]
+        rows.append(present.assign(as_of=end.date())[HISTORY_COLUMNS])
+    return pd.concat(rows, ignore_index=True)
+
+
+def status_periods(history: pd.DataFrame) -> list[dict[str, object]]:
+    """One topic's history (as_of, status, since) as runs of one status: status, start, end (the weeks it was
+    reported so) and, for emerging, since when it departed from its past."""
+    periods: list[dict[str, object]] = []
+    for row in history.sort_values("as_of").itertuples():
+        if periods and periods[-1]["status"] == row.status:
+            periods[-1]["end"] = row.as_of
+            continue
+        since = row.since if row.status == "emerging" and row.since is not None and not pd.isna(row.since) else None
+        periods.append({"status": row.status, "start": row.as_of, "end": row.as_of, "since": since})
+    return periods
+
+
+def status_story(periods: list[dict[str, object]]) -> str:
+    """`emerging since 2025-06-02 (reported 2025-06-29 .. 2025-08-17), rising 2025-08-24 .. 2025-12-21, steady
+    since 2025-12-28`: what a reader of the report asks of a topic's past."""
+    parts = []
+    for k, period in enumerate(periods):
+        last = k == len(periods) - 1
+        span = f"since {period['start']}" if last else f"{period['start']} .. {period['end']}"
+        if period["since"] is not None:
+            reported = f"from {period['start']}" if last else f"{period['start']} .. {period['end']}"
+            span = f"since {period['since']} (reported {reported})"
+        parts.append(f"{period['status']} {span}")
+    return ", ".join(parts)

@@ -1,6 +1,7 @@
 """One run's analysis: what the last run left is loaded in one place (`Store.previous_run`), a pure function
 decides what to do with the topics (`decide`), the topics are reused, placed into (`place`) or fitted anew
-(`fit`), then prevalence and trends are measured; the flow saves the result in one place (`Store.save_results`).
+(`fit`), then prevalence, trends and each week's status are measured; the flow saves the result in one place
+(`Store.save_results`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_events
 from papertrends.store import Store
 from papertrends.topics import OUTLIER
-from papertrends.trends import trend_table
+from papertrends.trends import status_history, trend_table
 
 __all__ = ["Analysis", "analyse", "corpus_hash", "decide", "documents", "measure"]
 
@@ -32,11 +33,12 @@ class Analysis:
     topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, status...
     assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
     prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
-    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window, first_seen, last_seen, n
+    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window, first_seen, last_seen, n, since
     events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
     metrics: FitMetrics
     decision: Decision
     fitted_papers: int  # papers the last full fit saw
+    trend_history: pd.DataFrame  # as_of, topic_id, status, effect, q_value, since: the status as each week reported it
 
     @property
     def top(self) -> pd.DataFrame:
@@ -93,10 +95,12 @@ def measure(fitted: Fitted, chash: str, sightings: pd.DataFrame, settings: Setti
     assignments = fitted.assignments
     windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
     shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers)], ignore_index=True)
-    trends = trend_table(shares[shares["window"] == "day"], settings.trends)
+    daily = shares[shares["window"] == "day"]
+    trends = trend_table(daily, settings.trends)
+    history = status_history(daily, settings.trends)
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
     topics = topics.merge(trends[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
     trends = trends.assign(label=trends["topic_id"].map(labels))
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
-                    fitted.decision, fitted.fitted_papers)  # fmt: skip
+                    fitted.decision, fitted.fitted_papers, history)  # fmt: skip

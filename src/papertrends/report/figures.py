@@ -208,3 +208,25 @@ def sparkline_svg(values: list[float], width: int = 120, height: int = 28) -> st
         f'aria-label="share over time"><polyline fill="none" stroke="#0072B2" stroke-width="1.5" '
         f'points="{points}"/></svg>'
     )
+
+
+STATUS_COLOURS = {"emerging": "#E69F00", "rising": "#009E73", "steady": "#BBBBBB", "fading": "#0072B2",
+                  "gone": "#555555"}  # fmt: skip
+
+
+def build_status_band(history: pd.DataFrame, label: str) -> go.Figure:
+    """One topic's status as each week reported it (`trend_history`): a band of coloured weeks under its share."""
+    fig = go.Figure()
+    rows = history.sort_values("as_of")
+    for status, colour_ in STATUS_COLOURS.items():
+        mine = rows[rows["status"] == status]
+        if mine.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=[str(d)[:10] for d in mine["as_of"]], y=[1] * len(mine), name=status, marker={"color": colour_},
+            customdata=mine["effect"].round(2).tolist(),
+            hovertemplate="week to %{x}: " + status + " (%{customdata:+.2f} pts / 30 days)<extra></extra>",
+        ))  # fmt: skip
+    _layout(fig, f"Status, week by week: {plot_text(label)[:60]}", "week reported", "", height=170)
+    fig.update_layout(barmode="stack", bargap=0, yaxis={"visible": False}, margin={"l": 60, "r": 20, "t": 40, "b": 40})
+    return fig

@@ -13,6 +13,7 @@ from papertrends.prevalence import overall_shares
 from papertrends.records import RunInfo
 from papertrends.report.figures import (
     build_prevalence_figure,
+    build_status_band,
     build_terms_figure,
     build_topic_lines_figure,
     build_topic_map_figure,
@@ -20,6 +21,7 @@ from papertrends.report.figures import (
     ranked_topics,
     sparkline_svg,
 )
+from papertrends.trends import status_periods, status_story
 
 WINDOWS = ("day", "week", "month")
 
@@ -39,6 +41,7 @@ class ReportInput:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every run's events
     previous_shares: Mapping[int, float] = field(default_factory=dict)
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # run_id, finished_at, status, summary
+    trend_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # as_of, topic_id, status, effect, q, since
     window: str = "week"
     top: int = 20
 
@@ -81,6 +84,26 @@ def topic_rows(data: ReportInput) -> list[dict[str, Any]]:
     return rows
 
 
+def status_changes(data: ReportInput, weeks: int = 8) -> list[dict[str, Any]]:
+    """Topics whose status changed within the last `weeks` weekly reports: from what, to what, and when."""
+    history = data.trend_history
+    if history.empty:
+        return []
+    labels = dict(zip(data.top_level["topic_id"], data.top_level["label"], strict=True))
+    recent = sorted(history["as_of"].unique())[-(weeks + 1) :]
+    out = []
+    for topic_id, rows in history[history["as_of"].isin(recent)].groupby("topic_id"):
+        rows = rows.sort_values("as_of")
+        turns = rows[rows["status"] != rows["status"].shift()].iloc[1:]
+        if turns.empty or int(topic_id) not in labels:
+            continue
+        last = turns.iloc[-1]
+        before = rows[rows["as_of"] < last["as_of"]]["status"].iloc[-1]
+        out.append({"topic_id": int(topic_id), "label": labels[int(topic_id)], "before": before,
+                    "after": last["status"], "as_of": str(last["as_of"])[:10]})  # fmt: skip
+    return sorted(out, key=lambda c: (c["as_of"], c["topic_id"]), reverse=True)
+
+
 def changes(data: ReportInput, n: int = 8) -> dict[str, Any]:
     """What changed since the last run: topic events, and the biggest movers in share."""
     events = data.events.to_dict("records") if not data.events.empty else []
@@ -93,7 +116,8 @@ def changes(data: ReportInput, n: int = 8) -> dict[str, Any]:
          for t in labels if t in data.previous_shares),
         key=lambda m: (-abs(m["delta"]), m["topic_id"]),
     )[:n]  # fmt: skip
-    return {"events": events, "movers": [m for m in movers if abs(m["delta"]) > 0], "first": not data.previous_shares}
+    return {"events": events, "movers": [m for m in movers if abs(m["delta"]) > 0], "first": not data.previous_shares,
+            "statuses": status_changes(data)}  # fmt: skip
 
 
 def map_points(data: ReportInput) -> pd.DataFrame:
@@ -184,10 +208,15 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
         "papers": papers,
         "related": related_topics(data, topic_id),
         "history": history.to_dict("records") if not history.empty else [],
+        "story": "",
         "window": data.window,
         "windows": WINDOWS,
     }  # fmt: skip
     figures = {f"share-{w}": build_topic_share_figure(data.prevalence, topic_id, row["label"], w) for w in WINDOWS}
+    past = data.trend_history[data.trend_history["topic_id"] == topic_id] if not data.trend_history.empty else None
+    if past is not None and not past.empty:
+        figures["status"] = build_status_band(past, row["label"])
+        context["story"] = status_story(status_periods(past))
     figures["terms"] = build_terms_figure(list(row["top_terms"]), row["label"])
     return context, figures
 

@@ -2,7 +2,7 @@
 
     reports/index.html            the latest run: headline, shares over time, topic map, topic table, changes
     reports/topics/<id>.html      one page per topic
-    reports/data/*.csv            topics, prevalence, trends
+    reports/data/*.csv            topics, prevalence, trends, trend_history (each week's status)
     reports/runs/index.html       every run, newest first
     reports/runs/<run>/...        each run's own pages and exports, as they were
     reports/assets/               plotly.js and the report's script, shared by every page
@@ -30,7 +30,8 @@ from papertrends.report.pages import ReportInput, index_context, index_figures, 
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status", "first_seen", "last_seen", "level"]
 PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
-TREND_COLUMNS = ["topic_id", "label", "status", "effect", "p_value", "q_value", "window"]
+TREND_COLUMNS = ["topic_id", "label", "status", "effect", "p_value", "q_value", "window", "since"]
+HISTORY_COLUMNS = ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
 
 
 def figure_json(fig: go.Figure) -> Markup:
@@ -66,15 +67,18 @@ def _environment() -> Environment:
 
 
 def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
-    """topics.csv, prevalence.csv and trends.csv, with the columns the README documents."""
+    """topics.csv, prevalence.csv, trends.csv and trend_history.csv, with the columns the README documents."""
     topics = data.topics.assign(
         top_terms=data.topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
         parent_id=data.topics["parent_id"].map(lambda p: "" if p is None or pd.isna(p) else int(p)),
     )
+    labels = dict(zip(data.topics["topic_id"], data.topics["label"], strict=True))
+    history = data.trend_history.assign(label=data.trend_history.get("topic_id", pd.Series(dtype=int)).map(labels))
     return {
         "topics": topics.reindex(columns=TOPIC_COLUMNS),
         "prevalence": data.prevalence.reindex(columns=PREVALENCE_COLUMNS),
         "trends": data.trends.reindex(columns=TREND_COLUMNS),
+        "trend_history": history.reindex(columns=HISTORY_COLUMNS),
     }
 
 

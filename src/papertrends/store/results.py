@@ -32,6 +32,7 @@ class Results(Database):
             "assignments": analysis.assignments,
             "prevalence": analysis.prevalence,
             "trends": analysis.trends,
+            "trend_history": analysis.trend_history,
             "topic_events": analysis.events,
         }
         with self.transaction():
