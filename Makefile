@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run test bench bench-scale screenshots lint clean
+.PHONY: setup browser run test bench bench-scale bench-trends screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: setup
 
 bench-scale: setup
 	$(PY) bench/scale.py --json docs/bench-scale.json
+
+# Statuses against a truth from the abstracts' words: research lines' onsets, detection, lag, false alarms (~1 min
+# with the test suite's cached vectors, ~6 min without).
+bench-trends: setup
+	$(PY) bench/trend_truth.py --json docs/bench-trend-truth.json
 
 screenshots: setup browser
 	$(PY) -m pytest tests/test_browser.py

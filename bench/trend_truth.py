@@ -1,0 +1,212 @@
+"""Checks papertrends' statuses against a truth it did not make: when research lines rose, from the abstracts' words.
+
+    python bench/trend_truth.py [--corpus ../shared/data/hf-daily-api] [--json docs/bench-trend-truth.json]
+
+The research lines and their phrases were chosen before looking at papertrends' output on this data. For each
+line, its weekly share of the digests' papers (a paper counts in each week it is listed, as prevalence does) is
+searched for a rising change point, the same way a topic's share is (`trends.rising_change_point`): that week is the
+line's onset, found from the words alone, without the topic model. Then papertrends is run as a user would (the
+default config over the whole folder), and for each line:
+
+- its topic: the top-level topic holding most of the line's papers (and how much of them it holds);
+- the first week, from 8 weeks before the onset on, that the topic's status history (as each week's report would
+  have said it) calls it emerging or rising; the lag is that week minus the onset (negative: flagged before);
+- detected: flagged within 13 weeks of the onset.
+
+False alarms: a topic's first emerging week is a false alarm when the papers using its own words (at least 2 of
+its 5 best c-TF-IDF terms in title + abstract) did not rise around it: their weekly share in the 8 weeks either
+side is under 1.3 times the half year before, or not significantly above it (Welch's t-test, p < 0.05).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+# Chosen before looking at papertrends' output; matched case-insensitively in title + abstract.
+LINES = {
+    "agents": (r"\bagent(s|ic)?\b",),
+    "RL for reasoning (GRPO...)": (r"\bgrpo\b|\brlvr\b|reinforcement learning|\brl\b", r"reason"),
+    "VLA / embodied": (r"vision[- ]language[- ]action|\bvlas?\b|\bembodied\b",),
+    "video generation": (r"video generation|text-to-video|video diffusion|video synthesis",),
+    "state-space models": (r"state[- ]space model|\bmamba\b|\bssms?\b",),
+    "mixture of experts": (r"mixture[- ]of[- ]experts|\bmoe\b",),
+    "diffusion language models": (r"diffusion language model|masked diffusion|\bdllms?\b|discrete diffusion",),
+}
+WINDOW_BEFORE = timedelta(weeks=8)
+DETECTED_WITHIN = timedelta(weeks=13)
+
+
+def cpu_name() -> str:
+    out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    return next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), "?")
+
+
+def weekly_share(mask: pd.Series, sightings: pd.DataFrame) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """Per ISO week: papers listed that match, and papers listed."""
+    seen = sightings.drop_duplicates(["paper_id", "digest_date"]).copy()
+    day = pd.to_datetime(seen["digest_date"])
+    seen["week"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.normalize()
+    seen["hit"] = seen["paper_id"].map(mask).fillna(False).astype(bool)
+    grouped = seen.groupby("week")["hit"].agg(["sum", "count"])
+    return pd.DatetimeIndex(grouped.index), grouped["sum"].to_numpy(float), grouped["count"].to_numpy(float)
+
+
+def onset_of(mask: pd.Series, sightings: pd.DataFrame) -> pd.Timestamp | None:
+    from papertrends.trends import rising_change_point
+
+    weeks, n, total = weekly_share(mask, sightings)
+    found = rising_change_point(n, total)
+    return weeks[found[0]] if found and found[1] < 0.01 else None
+
+
+def matches(papers: pd.DataFrame, patterns: tuple[str, ...]) -> pd.Series:
+    text = (papers["title"].fillna("") + " " + papers["abstract"].fillna("")).str.lower()
+    hit = np.ones(len(papers), dtype=bool)
+    for pattern in patterns:
+        hit &= text.str.contains(pattern, regex=True).to_numpy()
+    return pd.Series(hit, index=papers["paper_id"].to_numpy())
+
+
+def run_papertrends(corpus: Path, work: Path) -> tuple[object, pd.DataFrame, float]:
+    """A default run over the folder, vectors preloaded from the test cache where it has them."""
+    from conftest import CACHE, preload_embeddings
+    from papertrends.analysis import analyse
+    from papertrends.config import load_settings
+    from papertrends.embedding import make_embedder
+    from papertrends.ingest import read_snapshots, store_snapshots
+    from papertrends.store import open_store
+
+    settings = load_settings(ROOT / "config" / "papertrends.toml")
+    embedder = make_embedder(settings.embedding)
+    db = work / "t.duckdb"
+    cache = CACHE / "hf-daily-embeddings.npz"
+    if cache.exists():
+        data = np.load(cache)
+        vectors = dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
+        preload_embeddings(db, (str(data["model_id"]), vectors))
+    start = time.perf_counter()
+    with open_store(db) as store:
+        store_snapshots(store, read_snapshots(corpus))
+        missing = store.missing_embeddings(embedder.model_id)
+        if missing:
+            store.save_embeddings(embedder.model_id, [h for h, _ in missing],
+                                  embedder.encode([t for _, t in missing]), embedder.provenance)  # fmt: skip
+        result = analyse(store, settings, embedder.model_id)
+        sightings = store.sightings()
+    return result, sightings, time.perf_counter() - start
+
+
+def first_flag(history: pd.DataFrame, topic_id: int, after: pd.Timestamp) -> pd.Timestamp | None:
+    mine = history[(history["topic_id"] == topic_id) & history["status"].isin(["emerging", "rising"])]
+    when = pd.to_datetime(mine["as_of"])
+    when = when[when >= after]
+    return when.min() if len(when) else None
+
+
+def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple[bool, float]:
+    """Whether the matching papers' weekly share around a flag (8 weeks either side) rose above the half year
+    before it: at least 1.3 times, Welch's t-test p < 0.05. Returns (moved, ratio)."""
+    from papertrends.trends import _welch_greater
+
+    weeks, n, total = weekly_share(mask, sightings)
+    share = n / np.maximum(total, 1)
+    after = (weeks >= flag - WINDOW_BEFORE) & (weeks <= flag + WINDOW_BEFORE)
+    before = (weeks >= flag - WINDOW_BEFORE - timedelta(weeks=26)) & (weeks < flag - WINDOW_BEFORE)
+    if before.sum() < 4 or after.sum() < 4:
+        return False, float("nan")
+    ratio = float(share[after].mean() / max(share[before].mean(), 1e-9))
+    return ratio >= 1.3 and _welch_greater(share[after], share[before]) < 0.05, ratio
+
+
+def false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, list[dict[str, object]]]:
+    """(topics ever emerging, false alarms, every flag): a topic's first emerging week is a false alarm when the
+    papers using its own words (at least 2 of its 5 best c-TF-IDF terms) did not rise around it."""
+    history = result.trend_history  # type: ignore[attr-defined]
+    papers = result.papers  # type: ignore[attr-defined]
+    terms = {int(r.topic_id): [w for w, _ in list(r.top_terms)[:5]] for r in result.top.itertuples()}  # type: ignore[attr-defined]
+    text = (papers["title"].fillna("") + " " + papers["abstract"].fillna("")).str.lower()
+    flags = []
+    for topic_id, rows in history[history["status"] == "emerging"].groupby("topic_id"):
+        words = terms.get(int(topic_id), [])
+        hits = sum(text.str.contains(r"\b" + re.escape(w) + r"\b", regex=True).to_numpy().astype(int) for w in words)
+        mask = pd.Series(np.asarray(hits) >= 2, index=papers["paper_id"].to_numpy())
+        first = pd.Timestamp(rows["as_of"].min())
+        rose, ratio = moved(mask, sightings, first)
+        flags.append({"topic_id": int(topic_id), "words": words, "first_flag": str(first.date()),
+                      "words_ratio": round(ratio, 2), "false": not rose})  # fmt: skip
+    return len(flags), sum(f["false"] for f in flags), flags
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "hf-daily-api")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result, sightings, seconds = run_papertrends(args.corpus, Path(tmp))
+    papers, history = result.papers, result.trend_history
+    assignments = result.assignments.set_index("paper_id")["topic_id"]
+    labels = dict(zip(result.topics["topic_id"], result.topics["label"], strict=True))
+    rows = []
+    for line, patterns in LINES.items():
+        mask = matches(papers, patterns)
+        onset = onset_of(mask, sightings)
+        held = assignments[assignments.index.isin(mask[mask].index)]
+        held = held[held >= 0]
+        topic = int(held.mode().iloc[0]) if len(held) else None
+        flag = first_flag(history, topic, onset - WINDOW_BEFORE) if topic is not None and onset is not None else None
+        lag = (flag - onset).days if flag is not None and onset is not None else None
+        rows.append({
+            "line": line, "papers": int(mask.sum()), "onset": str(onset.date()) if onset is not None else None,
+            "topic": f"{topic}: {labels.get(topic, '')}" if topic is not None else None,
+            "held": round(float((held == topic).mean()), 2) if topic is not None else None,
+            "first_flag": str(flag.date()) if flag is not None else None, "lag_days": lag,
+            "detected": lag is not None and lag <= DETECTED_WITHIN.days,
+        })  # fmt: skip
+    n_flags, n_false, false = false_alarms(result, sightings)
+    with_onset = [r for r in rows if r["onset"]]
+    summary = {
+        "cpu": cpu_name(), "python": platform.python_version(), "run_seconds": round(seconds, 1),
+        "papers": len(papers), "topics": int(result.n_topics),
+        "lines_with_onset": len(with_onset), "detected": sum(r["detected"] for r in with_onset),
+        "emerging_topics": n_flags, "false_alarms": n_false, "flags": false, "lines": rows,
+    }  # fmt: skip
+    print(f"{'line':28s} {'papers':>6s} {'onset':>10s} {'first flag':>10s} {'lag':>5s}  topic (share of line)")
+    for r in rows:
+        lag = f"{r['lag_days']:+d}" if r["lag_days"] is not None else "-"
+        print(f"{r['line']:28s} {r['papers']:6d} {r['onset'] or '-':>10s} {r['first_flag'] or '-':>10s} {lag:>5s}"
+              f"  {r['topic']} ({r['held']})")  # fmt: skip
+    for f in false:
+        print(f"  emerging from {f['first_flag']}: topic {f['topic_id']} ({', '.join(f['words'])}): its words' share "
+              f"x{f['words_ratio']} around it{' (false alarm)' if f['false'] else ''}")  # fmt: skip
+    from papertrends.trends import status_periods, status_story
+
+    summary["stories"] = {f"{t}: {labels[t]}": status_story(status_periods(h)) for t, h in history.groupby("topic_id")}
+    print("\nEach topic's status, week by week:")
+    for name, story in summary["stories"].items():
+        print(f"  {name}\n    {story}")
+    print(
+        f"detected {summary['detected']} of {len(with_onset)} onsets; {n_flags} topics ever emerging, "
+        f"{n_false} of them false alarms; run {seconds:.0f} s on {summary['cpu']}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
