@@ -66,8 +66,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory, hf_embeddings) -> dict:
 
 
 def test_a_readable_number_of_topics_with_finer_ones_kept(runs: dict) -> None:
-    december = runs["december"]
-    assert december.n_topics == 8  # sqrt(5,841) / 10 is under the rule's floor of 8 (topics/sizes.py)
+    november, december = runs["november"], runs["december"]
+    assert november.n_topics == 8  # a fresh fit: sqrt(5,8xx) / 10 is under the rule's floor of 8 (topics/sizes.py)
+    # December refits anchored to November's topics: a subtopic of papers scattered over them, or mostly new, is a
+    # topic of its own (topics/levels.py), so one or two more can appear; which does turns on tiny vector changes.
+    assert 8 <= december.n_topics <= 10
     assert 20 <= december.metrics.subtopics <= 40  # leaf clusters of at least sqrt(5,841) / 2 = 38 papers
     largest = december.top["size"].max() / len(december.papers)
     assert largest <= 0.3, largest
