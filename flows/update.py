@@ -109,6 +109,7 @@ def render_task(settings: Settings, run: RunInfo, result: Analysis) -> str:
                        trends=result.trends, papers=result.papers, events=result.events, listings=past.listings,
                        history=past.history, previous_shares=past.previous_shares, runs=past.runs,
                        trend_history=result.trend_history,
+                       term_trends=result.term_trends[result.term_trends["status"] != "steady"],
                        window=settings.trends.window, top=r.top_topics)  # fmt: skip
     return str(write_report(r.folder, data, keep_runs=r.keep_runs))
 

@@ -62,8 +62,14 @@ def _data(run_id: int = 1) -> ReportInput:
         + [{"as_of": w, "topic_id": 1, "status": "steady", "effect": 0.0, "q_value": 0.9, "since": None}
            for w in weeks]
     )  # fmt: skip
+    terms = pd.DataFrame([
+        {"term": "agent <b>", "status": "rising", "effect": 2.5, "relative": 0.8, "p_value": 1e-5, "q_value": 1e-3,
+         "papers": 40, "first_seen": date(2024, 11, 3), "n_topics": 2, "topic_ids": "0 1"},
+        {"term": "convolution", "status": "fading", "effect": -1.0, "relative": -0.3, "p_value": 1e-4,
+         "q_value": 1e-2, "papers": 30, "first_seen": date(2024, 11, 3), "n_topics": 1, "topic_ids": "1"},
+    ])  # fmt: skip
     return ReportInput(run, topics, assignments, prevalence, trends, papers, listings, runs=runs,
-                       trend_history=history)  # fmt: skip
+                       trend_history=history, term_trends=terms)  # fmt: skip
 
 
 def _pages(folder: Path) -> list[Path]:
@@ -127,3 +133,15 @@ def test_each_weeks_status_is_told_on_the_topic_page_listed_on_the_index_and_exp
     history = pd.read_csv(tmp_path / "data" / "trend_history.csv")
     assert list(history.columns) == ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
     assert len(history) == 20 and history[history["topic_id"] == 1]["status"].eq("steady").all()
+
+
+def test_rising_and_fading_phrases_are_on_the_index_their_topics_pages_and_exported(tmp_path: Path) -> None:
+    write_report(tmp_path, _data())
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    rising = index[index.index('id="terms-rising"') :].split("</table>")[0]
+    assert "agent &lt;b&gt;" in rising and 'href="topics/0.html"' in rising and "convolution" not in rising
+    assert "convolution" in index[index.index('id="terms-fading"') :].split("</table>")[0]
+    assert "agent &lt;b&gt;" in (tmp_path / "topics" / "0.html").read_text(encoding="utf-8")
+    assert "convolution" not in (tmp_path / "topics" / "0.html").read_text(encoding="utf-8")
+    terms = pd.read_csv(tmp_path / "data" / "term_trends.csv")
+    assert list(terms["term"]) == ["agent <b>", "convolution"] and list(terms["topic_ids"].astype(str)) == ["0 1", "1"]

@@ -18,6 +18,7 @@ from papertrends.config import Settings
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_events
 from papertrends.store import Store
+from papertrends.terms import term_trends
 from papertrends.topics import OUTLIER
 from papertrends.trends import status_history, trend_table
 
@@ -39,6 +40,7 @@ class Analysis:
     decision: Decision
     fitted_papers: int  # papers the last full fit saw
     trend_history: pd.DataFrame  # as_of, topic_id, status, effect, q_value, since: the status as each week reported it
+    term_trends: pd.DataFrame  # term, status, effect, relative, p_value, q_value, papers, first_seen, n_topics, ...
 
     @property
     def top(self) -> pd.DataFrame:
@@ -102,5 +104,6 @@ def measure(fitted: Fitted, chash: str, sightings: pd.DataFrame, settings: Setti
     topics = topics.merge(trends[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
     trends = trends.assign(label=trends["topic_id"].map(labels))
+    terms = term_trends(fitted.papers, sightings, assignments, settings.trends, settings.vectorizer)
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
-                    fitted.decision, fitted.fitted_papers, history)  # fmt: skip
+                    fitted.decision, fitted.fitted_papers, history, terms)  # fmt: skip

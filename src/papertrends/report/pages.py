@@ -42,6 +42,7 @@ class ReportInput:
     previous_shares: Mapping[int, float] = field(default_factory=dict)
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # run_id, finished_at, status, summary
     trend_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # as_of, topic_id, status, effect, q, since
+    term_trends: pd.DataFrame = field(default_factory=pd.DataFrame)  # term, status, effect, relative, ..., topic_ids
     window: str = "week"
     top: int = 20
 
@@ -104,6 +105,22 @@ def status_changes(data: ReportInput, weeks: int = 8) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: (c["as_of"], c["topic_id"]), reverse=True)
 
 
+def term_rows(data: ReportInput, status: str, n: int = 15, topic_id: int | None = None) -> list[dict[str, Any]]:
+    """The phrases rising (or fading) most for their size, across topics or in one topic."""
+    terms = data.term_trends
+    if terms.empty:
+        return []
+    terms = terms[terms["status"] == status]
+    if topic_id is not None:
+        mine = [str(topic_id) in str(ids or "").split() for ids in terms["topic_ids"]]
+        terms = terms[np.asarray(mine, dtype=bool)]
+    terms = terms.sort_values("relative", ascending=status == "fading").head(n)
+    return [{"term": r.term, "effect": float(r.effect), "relative": float(r.relative), "q_value": float(r.q_value),
+             "papers": int(r.papers), "first_seen": str(r.first_seen)[:10], "n_topics": int(r.n_topics),
+             "topic_ids": [int(t) for t in str(r.topic_ids or "").split()]}
+            for r in terms.itertuples()]  # fmt: skip
+
+
 def changes(data: ReportInput, n: int = 8) -> dict[str, Any]:
     """What changed since the last run: topic events, and the biggest movers in share."""
     events = data.events.to_dict("records") if not data.events.empty else []
@@ -150,6 +167,7 @@ def index_context(data: ReportInput) -> dict[str, Any]:
         "headline": headline(data),
         "topics": topic_rows(data),
         "changes": changes(data),
+        "terms": {"rising": term_rows(data, "rising"), "fading": term_rows(data, "fading", 10)},
         "selector": [{"topic_id": t, "label": labels[t]} for t in order],
         "window": data.window,
         "windows": WINDOWS,
@@ -209,6 +227,7 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
         "related": related_topics(data, topic_id),
         "history": history.to_dict("records") if not history.empty else [],
         "story": "",
+        "rising_terms": term_rows(data, "rising", 10, topic_id),
         "window": data.window,
         "windows": WINDOWS,
     }  # fmt: skip

@@ -2,7 +2,7 @@
 
     reports/index.html            the latest run: headline, shares over time, topic map, topic table, changes
     reports/topics/<id>.html      one page per topic
-    reports/data/*.csv            topics, prevalence, trends, trend_history (each week's status)
+    reports/data/*.csv            topics, prevalence, trends, trend_history (each week's status), term_trends
     reports/runs/index.html       every run, newest first
     reports/runs/<run>/...        each run's own pages and exports, as they were
     reports/assets/               plotly.js and the report's script, shared by every page
@@ -32,6 +32,8 @@ TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status"
 PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
 TREND_COLUMNS = ["topic_id", "label", "status", "effect", "p_value", "q_value", "window", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
+TERM_COLUMNS = ["term", "status", "effect", "relative", "p_value", "q_value", "papers", "first_seen", "n_topics",
+                "topic_ids"]  # fmt: skip
 
 
 def figure_json(fig: go.Figure) -> Markup:
@@ -67,7 +69,8 @@ def _environment() -> Environment:
 
 
 def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
-    """topics.csv, prevalence.csv, trends.csv and trend_history.csv, with the columns the README documents."""
+    """topics.csv, prevalence.csv, trends.csv, trend_history.csv and term_trends.csv (the rising and fading
+    phrases), with the columns the README documents."""
     topics = data.topics.assign(
         top_terms=data.topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
         parent_id=data.topics["parent_id"].map(lambda p: "" if p is None or pd.isna(p) else int(p)),
@@ -79,6 +82,7 @@ def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
         "prevalence": data.prevalence.reindex(columns=PREVALENCE_COLUMNS),
         "trends": data.trends.reindex(columns=TREND_COLUMNS),
         "trend_history": history.reindex(columns=HISTORY_COLUMNS),
+        "term_trends": data.term_trends.reindex(columns=TERM_COLUMNS),
     }
 
 

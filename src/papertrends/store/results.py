@@ -33,6 +33,7 @@ class Results(Database):
             "prevalence": analysis.prevalence,
             "trends": analysis.trends,
             "trend_history": analysis.trend_history,
+            "term_trends": analysis.term_trends[analysis.term_trends["status"] != "steady"],
             "topic_events": analysis.events,
         }
         with self.transaction():

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS trends (
 CREATE TABLE IF NOT EXISTS trend_history (
     run_id INTEGER NOT NULL, as_of DATE NOT NULL, topic_id INTEGER NOT NULL, status VARCHAR NOT NULL, effect DOUBLE,
     q_value DOUBLE, since DATE, PRIMARY KEY (run_id, as_of, topic_id));
+CREATE TABLE IF NOT EXISTS term_trends (
+    run_id INTEGER NOT NULL, term VARCHAR NOT NULL, status VARCHAR NOT NULL, effect DOUBLE, relative DOUBLE,
+    p_value DOUBLE, q_value DOUBLE, papers INTEGER, first_seen DATE, n_topics INTEGER, topic_ids VARCHAR,
+    PRIMARY KEY (run_id, term));
 CREATE TABLE IF NOT EXISTS topic_events (
     run_id INTEGER NOT NULL, kind VARCHAR NOT NULL, level VARCHAR NOT NULL, topic_id INTEGER,
     previous_ids INTEGER[], detail VARCHAR);

@@ -1,0 +1,118 @@
+"""Phrases that rise or fall across topics: "agent" rising in six topics is a finding of its own. Pure.
+
+Each phrase of the vocabulary (1-3-grams of titles and abstracts, stop words out, in at least `MIN_PAPERS` papers)
+gets the topics' trend test: a weighted least-squares regression of its share of each digest's papers on time over
+the trailing `window_days`, variance from the residuals, p-values Benjamini-Hochberg corrected across phrases. A
+phrase's topics are those holding at least `SPREAD_SHARE` of its papers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from papertrends.config import TrendsConfig, VectorizerConfig
+from papertrends.trends import benjamini_hochberg
+
+COLUMNS = [
+    "term",
+    "status",
+    "effect",
+    "relative",
+    "p_value",
+    "q_value",
+    "papers",
+    "first_seen",
+    "n_topics",
+    "topic_ids",
+]
+MIN_PAPERS = 20  # a phrase in fewer papers is not tested
+SPREAD_SHARE = 0.1  # a topic holding this much of a phrase's papers is one it spreads over
+
+
+def _slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`trends.slope_test` for every column of `shares` at once: (slope per 30 days, two-sided p-value)."""
+    n = len(days)
+    w = weight / weight.sum()
+    x = days - w @ days
+    sxx = w @ x**2
+    y_bar = w @ shares
+    slope = (w * x) @ (shares - y_bar) / sxx
+    resid = shares - (y_bar + np.outer(x, slope))
+    dof = n - 2
+    se = np.sqrt(np.maximum(n * (w @ resid**2) / dof, 0) / (n * sxx))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, slope / se, 0.0)
+    p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), dof), 1.0)
+    return slope * 30, p
+
+
+def term_trends(
+    papers: pd.DataFrame,
+    sightings: pd.DataFrame,
+    assignments: pd.DataFrame,
+    config: TrendsConfig,
+    vectorizer: VectorizerConfig,
+) -> pd.DataFrame:
+    """One row per tested phrase: status (rising, fading, steady), effect (percentage points of papers per 30
+    days) and relative effect (that change as a share of its mean share), p and q values, papers using it, the
+    first digest listing one of them, and the topics it spreads over."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if papers.empty or sightings.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
+    vec = CountVectorizer(stop_words=vectorizer.stop_words, ngram_range=(1, 3), binary=True,
+                          min_df=min(MIN_PAPERS, max(2, len(texts) // 2)))  # fmt: skip
+    try:
+        x = vec.fit_transform(texts).tocsc()
+    except ValueError:  # no phrase in enough papers
+        return pd.DataFrame(columns=COLUMNS)
+    terms = vec.get_feature_names_out()
+    row_of = {p: i for i, p in enumerate(papers["paper_id"])}
+    seen = sightings.drop_duplicates(["paper_id", "digest_date"])
+    seen = seen[seen["paper_id"].isin(row_of)]
+    dates = pd.to_datetime(seen["digest_date"])
+    days = sorted(dates.unique())
+    day_of = {d: i for i, d in enumerate(days)}
+    listing = sparse.csr_matrix(
+        (np.ones(len(seen)), (dates.map(day_of).to_numpy(), seen["paper_id"].map(row_of).to_numpy())),
+        shape=(len(days), len(texts)),
+    )
+    counts = np.asarray((listing @ x).todense(), dtype=float)  # digests x phrases
+    totals = np.asarray(listing.sum(axis=1)).ravel()
+    first = np.argmax(counts > 0, axis=0)
+    when = pd.DatetimeIndex(days)
+    window = (when >= when.max() - timedelta(days=config.window_days)) & (totals > 0)
+    offsets = (when[window] - when[window].min()).days.to_numpy(dtype=float)
+    if window.sum() < 4:
+        return pd.DataFrame(columns=COLUMNS)
+    shares = counts[window] / totals[window, None]
+    effect, p = _slopes(offsets, shares, totals[window])
+    mean_share = (totals[window] / totals[window].sum()) @ shares
+    q = benjamini_hochberg(p)
+    n_papers = np.asarray(x.sum(axis=0)).ravel().astype(int)
+    significant = (q < config.alpha) & (n_papers >= MIN_PAPERS)
+    status = np.where(significant, np.where(effect > 0, "rising", "fading"), "steady")
+    topic_of = papers["paper_id"].map(assignments.set_index("paper_id")["topic_id"]).fillna(-1).to_numpy(int)
+    spread: list[list[int]] = []
+    for j in range(len(terms)):
+        if not significant[j]:
+            spread.append([])
+            continue
+        held = topic_of[x[:, j].indices]
+        held = held[held >= 0]
+        ids, n = np.unique(held, return_counts=True)
+        spread.append(sorted(int(t) for t in ids[n >= SPREAD_SHARE * max(len(held), 1)]))
+    table = pd.DataFrame(
+        {
+            "term": terms, "status": status, "effect": np.round(effect * 100, 4),
+            "relative": np.round(effect / np.maximum(mean_share, 1e-9), 4), "p_value": p, "q_value": q,
+            "papers": n_papers, "first_seen": [when[i].date() for i in first],
+            "n_topics": [len(s) for s in spread], "topic_ids": [" ".join(map(str, s)) for s in spread],
+        }
+    )  # fmt: skip
+    return table.sort_values(["status", "effect", "term"], ascending=[True, False, True], ignore_index=True)

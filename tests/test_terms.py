@@ -1,0 +1,58 @@
+"""Phrases that rise or fall across topics: known answers on synthetic digests, and a permutation control."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from papertrends.config import TrendsConfig, VectorizerConfig
+from papertrends.terms import term_trends
+
+CONFIG = TrendsConfig(window_days=400, min_papers=5)
+FILLER = ["graph", "protein", "speech", "table", "music", "weather", "chemistry", "robot", "legal", "finance"]
+
+
+def _digests(days: int = 120, per_day: int = 12, seed: int = 2) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Each day's papers: 'agent' grows from 5% to 60% of them, in three topics; 'convolution' shrinks from 50% to
+    5%; the filler words stay as they are."""
+    rng = np.random.default_rng(seed)
+    papers, sightings = [], []
+    for d in range(days):
+        t = d / (days - 1)
+        for k in range(per_day):
+            words = list(rng.choice(FILLER, size=3, replace=False))
+            if rng.random() < 0.05 + 0.55 * t:
+                words.append("agent")
+            if rng.random() < 0.5 - 0.45 * t:
+                words.append("convolution")
+            pid = f"p{d}-{k}"
+            papers.append({"paper_id": pid, "title": " ".join(words), "abstract": " ".join(rng.permutation(words))})
+            sightings.append({"paper_id": pid, "digest_date": date(2025, 1, 1) + timedelta(days=d)})
+    papers_df, sightings_df = pd.DataFrame(papers), pd.DataFrame(sightings)
+    topics = pd.DataFrame({"paper_id": papers_df["paper_id"], "topic_id": np.arange(len(papers_df)) % 3})
+    return papers_df, sightings_df, topics
+
+
+def test_a_rising_and_a_fading_phrase_are_found_with_the_topics_they_spread_over() -> None:
+    papers, sightings, topics = _digests()
+    table = term_trends(papers, sightings, topics, CONFIG, VectorizerConfig()).set_index("term")
+    assert table.loc["agent", "status"] == "rising" and table.loc["agent", "effect"] > 10
+    assert table.loc["agent", "topic_ids"] == "0 1 2" and table.loc["agent", "n_topics"] == 3
+    assert table.loc["convolution", "status"] == "fading" and table.loc["convolution", "relative"] < 0
+    assert date(2025, 1, 1) <= table.loc["agent", "first_seen"] <= date(2025, 1, 8)  # 5% of 12 papers a day
+    assert (table.loc[FILLER, "status"] == "steady").mean() >= 0.9
+
+
+def test_permuted_dates_flag_almost_no_phrase() -> None:
+    papers, sightings, topics = _digests(seed=3)
+    rng = np.random.default_rng(1)
+    days = sightings["digest_date"].unique()
+    flagged = []
+    for _ in range(10):
+        shuffled = dict(zip(days, rng.permutation(days), strict=True))
+        table = term_trends(papers, sightings.assign(digest_date=sightings["digest_date"].map(shuffled)), topics,
+                            CONFIG, VectorizerConfig())  # fmt: skip
+        flagged.append((table["status"] != "steady").mean())
+    assert np.mean(flagged) <= 0.05, flagged
