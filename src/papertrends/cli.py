@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--refit", action="store_true", help="fit topics again even when nothing changed")
     run.add_argument("--summary-json", type=Path, help="also write the run's summary (counts, seconds) as JSON here")
 
+    backtest = sub.add_parser(
+        "backtest", help="replay the history as scheduled runs would have seen it, and what each step reported"
+    )
+    backtest.add_argument("--from", dest="start", type=date.fromisoformat,
+                          help="first step (default: eight weeks after the first digest)")  # fmt: skip
+    backtest.add_argument("--every", choices=("week", "month"), default="month")
+    backtest.add_argument("--snapshots", type=Path, help="snapshot folder (overrides [snapshots] folder)")
+    backtest.add_argument("--db", type=Path, help="a DuckDB file whose cached vectors to reuse (read only)")
+    backtest.add_argument("--csv", type=Path, default=Path("backtest.csv"), help="what each step reported")
+
     parse = sub.add_parser("parse", help="parse snapshot files and print their entries, without storing them")
     parse.add_argument("files", nargs="+", type=Path, help="snapshot files, or folders of them")
     parse.add_argument(
@@ -180,6 +190,25 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from papertrends.backtest import backtest, default_start
+    from papertrends.config import ConfigError
+    from papertrends.files import atomic_write
+
+    try:
+        settings = _settings(args, snapshots={"folder": args.snapshots}, store={"path": args.db})
+        start = args.start or default_start(settings)
+        print(f"papertrends backtest from {start}, every {args.every}: the digests up to each step, a run each")
+        steps, table = backtest(settings, start, args.every)
+    except (ConfigError, FileNotFoundError, ValueError) as e:
+        print(f"papertrends: {e}", file=sys.stderr)
+        return 1
+    atomic_write(args.csv, table.to_csv(index=False))
+    print(f"{len(steps)} steps; what each reported: {args.csv}")
+    return 0
+
+
 def _settings(args: argparse.Namespace, **overrides: dict[str, Any]) -> Settings:
     from papertrends.config import load_settings
 
@@ -269,7 +298,8 @@ SIGPIPE_EXIT = 128 + 13  # what a shell reports for a command ended by a closed 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "serve": _cmd_serve, "paper": _cmd_paper}
+    handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "serve": _cmd_serve, "paper": _cmd_paper,
+                "backtest": _cmd_backtest}  # fmt: skip
     try:
         code = handlers[args.command](args)
         sys.stdout.flush()

@@ -1,0 +1,107 @@
+"""Replays the history as scheduled runs would have seen it: `papertrends backtest --from DATE --every month`.
+
+At each step only the digests dated up to that day are in the store, and the step is a real run's analysis: the
+same decision to reuse, place into or refit the topics (`analysis.decide`), the same fit, prevalence and trends, and
+the run is recorded so the next step builds on it as the next scheduled run would. What each step reported (every
+topic's status, effect, q value and since when it is emerging) is printed and written as CSV. Vectors come from the
+configured store's embedding cache where it has them; the rest are embedded.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from papertrends.analysis import analyse
+from papertrends.config import Settings
+from papertrends.embedding import make_embedder
+from papertrends.ingest import ReadResult, read_snapshots, store_snapshots
+from papertrends.records import RunSummary
+from papertrends.store import open_store
+
+COLUMNS = ["as_of", "papers", "decision", "topic_id", "label", "status", "effect", "q_value", "since"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    as_of: date
+    papers: int
+    decision: str
+    topics: int
+    statuses: dict[str, int]
+
+
+def steps(first: date, last: date, every: str) -> list[date]:
+    """Step dates from `first` to `last` (the last digest always included): weekly (Sundays) or month ends."""
+    freq = {"week": "W-SUN", "month": "ME"}[every]
+    days = [d.date() for d in pd.date_range(first, last, freq=freq)]
+    return days + [last] if not days or days[-1] < last else days
+
+
+def _cached_vectors(settings: Settings, model_id: str) -> dict[str, np.ndarray]:
+    path = settings.store.path
+    if not path.exists():
+        return {}
+    with open_store(path, read_only=True) as store:
+        rows = store.db.execute("SELECT text_hash, vector FROM embeddings WHERE model_id = ?", [model_id]).fetchall()
+    return {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
+
+
+def backtest(
+    settings: Settings, start: date, every: str = "month", *, say: Callable[[str], None] = print
+) -> tuple[list[Step], pd.DataFrame]:
+    """Run the analysis at each step from `start` over the digests up to it. Returns the steps and, per step and
+    topic, what the report would have said (COLUMNS)."""
+    read = read_snapshots(settings.snapshots.folder, fmt=settings.snapshots.format, dates=settings.snapshots.dates,
+                          fields=settings.snapshots.fields)  # fmt: skip
+    snapshots = sorted(read.snapshots, key=lambda s: s.digest.value)
+    if not snapshots:
+        raise ValueError(f"no snapshot could be read under {settings.snapshots.folder}")
+    embedder = make_embedder(settings.embedding)
+    cached = _cached_vectors(settings, embedder.model_id)
+    rows, done = [], []
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "backtest.duckdb") as store:
+        taken = 0
+        for as_of in steps(max(start, snapshots[0].digest.value), snapshots[-1].digest.value, every):
+            upto = [s for s in snapshots[taken:] if s.digest.value <= as_of]
+            taken += len(upto)
+            if upto:
+                store_snapshots(store, ReadResult(len(upto), 0, tuple(upto), ()))
+            missing = store.missing_embeddings(embedder.model_id)
+            known = [(h, cached[h]) for h, _ in missing if h in cached]
+            if known:
+                store.save_embeddings(embedder.model_id, [h for h, _ in known], np.stack([v for _, v in known]),
+                                      "cache")  # fmt: skip
+            rest = [(h, t) for h, t in missing if h not in cached]
+            if rest:
+                store.save_embeddings(embedder.model_id, [h for h, _ in rest], embedder.encode([t for _, t in rest]),
+                                      embedder.provenance)  # fmt: skip
+            run_id = store.start_run(settings.fit_hash(), embedder.model_id)
+            result = analyse(store, settings, embedder.model_id)
+            store.save_results(run_id, result)
+            summary = {"status": "completed", "metrics": asdict(result.metrics)}
+            store.finish_run(run_id, RunSummary.from_dict(summary))
+            trends = result.trends
+            statuses = trends["status"].value_counts().to_dict()
+            step = Step(as_of, len(result.papers), result.decision.value, result.n_topics, statuses)
+            done.append(step)
+            rows.append(trends.assign(as_of=as_of, papers=len(result.papers), decision=result.decision.value))
+            flagged = trends[trends["status"].isin(["emerging", "rising", "fading"])]
+            said = "; ".join(f"{r.label} {r.status}" for r in flagged.itertuples()) or "all steady"
+            say(f"{as_of}  {len(result.papers):6d} papers  {result.decision.value:6s}  {result.n_topics:3d} topics  "
+                f"{said}")  # fmt: skip
+    table = pd.concat(rows, ignore_index=True).reindex(columns=COLUMNS) if rows else pd.DataFrame(columns=COLUMNS)
+    return done, table
+
+
+def default_start(settings: Settings, weeks: int = 8) -> date:
+    """Eight weeks after the first digest: before that there is no past to depart from."""
+    read = read_snapshots(settings.snapshots.folder)
+    first = min((s.digest.value for s in read.snapshots), default=date.today())
+    return first + timedelta(weeks=weeks)
