@@ -152,10 +152,55 @@ def false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, lis
     return len(flags), sum(f["false"] for f in flags), flags
 
 
+def replayed(args: argparse.Namespace, rows: list[dict[str, object]], masks: dict[str, pd.Series]) -> None:
+    """The same check on what a replay of scheduled runs reported: at each step, the topic holding most of the
+    line's papers that step had, and its status that step. Adds `replay_first_flag` and `replay_lag_days`."""
+    from conftest import CACHE, preload_embeddings
+    from papertrends.backtest import backtest
+    from papertrends.config import load_settings
+
+    flags: dict[str, pd.Timestamp] = {}
+    onsets = {r["line"]: pd.Timestamp(r["onset"]) for r in rows if r["onset"]}
+
+    def on_step(as_of: object, result: object) -> None:
+        when = pd.Timestamp(as_of)
+        held_by = result.assignments.set_index("paper_id")["topic_id"]  # type: ignore[attr-defined]
+        status = result.trends.set_index("topic_id")["status"]  # type: ignore[attr-defined]
+        for line, mask in masks.items():
+            onset = onsets.get(line)
+            if line in flags or onset is None or when < onset - WINDOW_BEFORE:
+                continue
+            held = held_by[held_by.index.isin(mask[mask].index)]
+            held = held[held >= 0]
+            if len(held) and status.get(int(held.mode().iloc[0])) in ("emerging", "rising"):
+                flags[line] = when
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "cache.duckdb"
+        data = np.load(CACHE / "hf-daily-embeddings.npz")
+        preload_embeddings(
+            db, (str(data["model_id"]), dict(zip(data["hashes"].tolist(), data["vectors"], strict=True)))
+        )
+        settings = load_settings(ROOT / "config" / "papertrends.toml").with_overrides(
+            snapshots={"folder": args.corpus}, store={"path": db}
+        )
+        start = time.perf_counter()
+        steps, _ = backtest(settings, pd.Timestamp(args.start).date(), args.backtest, on_step=on_step)
+        seconds = time.perf_counter() - start
+    print(f"backtest: {len(steps)} steps every {args.backtest} in {seconds:.0f} s")
+    for r in rows:
+        flag = flags.get(str(r["line"]))
+        r["replay_first_flag"] = str(flag.date()) if flag is not None else None
+        r["replay_lag_days"] = (flag - onsets[str(r["line"])]).days if flag is not None else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "hf-daily-api")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--backtest", choices=("week", "month"), help="also replay the history (papertrends backtest)"
+                        " and check the statuses each step reported with that step's own topics")  # fmt: skip
+    parser.add_argument("--from", dest="start", default="2024-07-31", help="the backtest's first step")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         result, sightings, seconds = run_papertrends(args.corpus, Path(tmp))
@@ -179,6 +224,8 @@ def main() -> None:
             "detected": lag is not None and lag <= DETECTED_WITHIN.days,
         })  # fmt: skip
     n_flags, n_false, false = false_alarms(result, sightings)
+    if args.backtest:
+        replayed(args, rows, {line: matches(papers, patterns) for line, patterns in LINES.items()})
     with_onset = [r for r in rows if r["onset"]]
     summary = {
         "cpu": cpu_name(), "python": platform.python_version(), "run_seconds": round(seconds, 1),
@@ -191,6 +238,11 @@ def main() -> None:
         lag = f"{r['lag_days']:+d}" if r["lag_days"] is not None else "-"
         print(f"{r['line']:28s} {r['papers']:6d} {r['onset'] or '-':>10s} {r['first_flag'] or '-':>10s} {lag:>5s}"
               f"  {r['topic']} ({r['held']})")  # fmt: skip
+    if args.backtest:
+        print("replayed (each step's own topics and statuses): line, first flag, lag")
+        for r in rows:
+            lag = f"{r['replay_lag_days']:+d}" if r.get("replay_lag_days") is not None else "-"
+            print(f"  {r['line']:28s} {r.get('replay_first_flag') or '-':>10s} {lag:>5s}")
     for f in false:
         print(f"  emerging from {f['first_flag']}: topic {f['topic_id']} ({', '.join(f['words'])}): its words' share "
               f"x{f['words_ratio']} around it{' (false alarm)' if f['false'] else ''}")  # fmt: skip

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from papertrends.analysis import analyse
+from papertrends.analysis import Analysis, analyse
 from papertrends.config import Settings
 from papertrends.embedding import make_embedder
 from papertrends.ingest import ReadResult, read_snapshots, store_snapshots
@@ -54,10 +54,15 @@ def _cached_vectors(settings: Settings, model_id: str) -> dict[str, np.ndarray]:
 
 
 def backtest(
-    settings: Settings, start: date, every: str = "month", *, say: Callable[[str], None] = print
+    settings: Settings,
+    start: date,
+    every: str = "month",
+    *,
+    say: Callable[[str], None] = print,
+    on_step: Callable[[date, Analysis], None] | None = None,
 ) -> tuple[list[Step], pd.DataFrame]:
     """Run the analysis at each step from `start` over the digests up to it. Returns the steps and, per step and
-    topic, what the report would have said (COLUMNS)."""
+    topic, what the report would have said (COLUMNS); `on_step` sees each step's whole analysis."""
     read = read_snapshots(settings.snapshots.folder, fmt=settings.snapshots.format, dates=settings.snapshots.dates,
                           fields=settings.snapshots.fields)  # fmt: skip
     snapshots = sorted(read.snapshots, key=lambda s: s.digest.value)
@@ -87,6 +92,8 @@ def backtest(
             store.save_results(run_id, result)
             summary = {"status": "completed", "metrics": asdict(result.metrics)}
             store.finish_run(run_id, RunSummary.from_dict(summary))
+            if on_step is not None:
+                on_step(as_of, result)
             trends = result.trends
             statuses = trends["status"].value_counts().to_dict()
             step = Step(as_of, len(result.papers), result.decision.value, result.n_topics, statuses)
