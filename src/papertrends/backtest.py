@@ -55,19 +55,22 @@ def _cached_vectors(settings: Settings, model_id: str) -> dict[str, np.ndarray]:
 
 def backtest(
     settings: Settings,
-    start: date,
+    start: date | None,
     every: str = "month",
     *,
     say: Callable[[str], None] = print,
     on_step: Callable[[date, Analysis], None] | None = None,
 ) -> tuple[list[Step], pd.DataFrame]:
     """Run the analysis at each step from `start` over the digests up to it. Returns the steps and, per step and
-    topic, what the report would have said (COLUMNS); `on_step` sees each step's whole analysis."""
+    topic, what the report would have said (COLUMNS); `on_step` sees each step's whole analysis. With no `start`,
+    the first step is eight weeks after the first digest: before that there is no past to depart from."""
     read = read_snapshots(settings.snapshots.folder, fmt=settings.snapshots.format, dates=settings.snapshots.dates,
                           fields=settings.snapshots.fields)  # fmt: skip
     snapshots = sorted(read.snapshots, key=lambda s: s.digest.value)
     if not snapshots:
         raise ValueError(f"no snapshot could be read under {settings.snapshots.folder}")
+    if start is None:
+        start = snapshots[0].digest.value + timedelta(weeks=8)
     embedder = make_embedder(settings.embedding)
     cached = _cached_vectors(settings, embedder.model_id)
     rows, done = [], []
@@ -105,10 +108,3 @@ def backtest(
                 f"{said}")  # fmt: skip
     table = pd.concat(rows, ignore_index=True).reindex(columns=COLUMNS) if rows else pd.DataFrame(columns=COLUMNS)
     return done, table
-
-
-def default_start(settings: Settings, weeks: int = 8) -> date:
-    """Eight weeks after the first digest: before that there is no past to depart from."""
-    read = read_snapshots(settings.snapshots.folder)
-    first = min((s.digest.value for s in read.snapshots), default=date.today())
-    return first + timedelta(weeks=weeks)

@@ -192,15 +192,14 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from papertrends.backtest import backtest, default_start
+    from papertrends.backtest import backtest
     from papertrends.config import ConfigError
     from papertrends.files import atomic_write
 
     try:
         settings = _settings(args, snapshots={"folder": args.snapshots}, store={"path": args.db})
-        start = args.start or default_start(settings)
-        print(f"papertrends backtest from {start}, every {args.every}: the digests up to each step, a run each")
-        steps, table = backtest(settings, start, args.every)
+        print(f"papertrends backtest every {args.every}: the digests up to each step, a run each")
+        steps, table = backtest(settings, args.start, args.every)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         print(f"papertrends: {e}", file=sys.stderr)
         return 1

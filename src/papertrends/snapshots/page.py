@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from papertrends.identity import normalize_title
 from papertrends.snapshots.dates import PUBLISHED_LINE, PartialDate, parse_partial
 
 _AUTHORS = re.compile(r"^[•*·\-]?\s*(?P<n>\d{1,5})\s+authors?$", re.I)
@@ -166,7 +167,7 @@ class _Assembler:
         """Text linked to a paper: its title when it opens that paper's entry, else the entry's abstract."""
         current = self.current
         if current is not None and current.arxiv_id == item.arxiv_id:
-            if not current.closed and _key(item.text) != _key(current.title):
+            if not current.closed and normalize_title(item.text) != normalize_title(current.title):
                 current.abstract = f"{current.abstract} {item.text}".strip()
             return i + 1
         if current is not None and not current.closed and len(item.text) > LONGEST_TITLE:
@@ -236,10 +237,6 @@ class _Assembler:
         return i
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
-
-
 def _anchored(items: list[Item]) -> list[Item]:
     """On a page whose titles link to their papers, a heading that links to no paper is page chrome
     ("Daily Papers", "Extracted Text", the capture tool's own headings), never an entry."""
@@ -256,10 +253,10 @@ def _merge_repeats(drafts: list[_Draft]) -> list[_Draft]:
     seen: dict[str, _Draft] = {}
     out: list[_Draft] = []
     for draft in drafts:
-        key = draft.arxiv_id or _key(draft.title)
-        first = seen.get(key) or seen.get(_key(draft.title))
+        key = draft.arxiv_id or normalize_title(draft.title)
+        first = seen.get(key) or seen.get(normalize_title(draft.title))
         if first is None:
-            seen[key] = seen[_key(draft.title)] = draft
+            seen[key] = seen[normalize_title(draft.title)] = draft
             out.append(draft)
             continue
         for name in ("arxiv_id", "abstract", "n_authors", "organization", "published", "upvotes"):

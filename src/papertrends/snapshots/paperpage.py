@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 
+from papertrends.identity import normalize_title
 from papertrends.snapshots.dates import PUBLISHED_LINE, PartialDate, parse_partial
 from papertrends.snapshots.page import Page, PageEntry, paper_id_in
 
@@ -58,10 +59,6 @@ def page_title(fields: Mapping[str, str], lines: list[str]) -> str | None:
         if match:
             return match["title"].strip()
     return None
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
 
 
 def _title_after(lines: list[str], at: int) -> str | None:
@@ -124,7 +121,7 @@ def _first_paragraph(lines: list[str], after: str) -> str:
     for line in lines:
         if seen and len(line) >= 200:
             return line
-        seen = seen or _key(line) == _key(after)
+        seen = seen or normalize_title(line) == normalize_title(after)
     return ""
 
 
@@ -158,7 +155,11 @@ def paper_page(fields: Mapping[str, str], lines: list[str], offset: int = 0) -> 
         arxiv_at = next((i for i, s in enumerate(lines) if s.lower() == "copy markdown"), None)
     printed = _title_after(lines, arxiv_at) if arxiv_at is not None else _title_before(lines, shaped)
     stem = re.sub(r"\s*(?:\.\.\.|…)$", "", from_title or "")
-    title = printed if printed and (not stem or _key(printed).startswith(_key(stem))) else from_title or printed
+    title = (
+        printed
+        if printed and (not stem or normalize_title(printed).startswith(normalize_title(stem)))
+        else from_title or printed
+    )
     if not title:
         return None
     arxiv_id = url_match["id"] if url_match else None
