@@ -42,7 +42,8 @@ def samples() -> Corpus:
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    ("backend", "precision"), [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "auto"), ("onnx-int8", "auto")]
+    ("backend", "precision"),
+    [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "auto"), ("onnx-int8", "auto"), ("openvino-int8", "auto")],
 )
 def test_the_samples_give_readable_topics_with_every_runtime(samples: Corpus, backend: str, precision: str) -> None:
     ids, docs, _ = samples
@@ -88,7 +89,9 @@ def test_topics_hold_when_the_vectors_move_as_far_as_int8_moves_them(hf_embeddin
     b = TopicModel(Settings()).fit(docs, noisy, ids)
     sub = adjusted_rand_score(a.subtopics_.labels, b.subtopics_.labels)
     top = adjusted_rand_score(a.topics_.labels, b.topics_.labels)
-    # Issue 11 asks for 0.9 / 0.9 here, and it is not met: on the 5,841 papers before the 22 repaired files it was
-    # 0.90 / 0.93 with this noise seed, on all 6,141 it is 0.80 / 0.87. The bound below is what holds today and
-    # still fails the single-layout fit this replaced (0.67 / 0.52 on the same test).
-    assert sub >= 0.75 and top >= 0.8, (sub, top)
+    # Issue 11 asks for 0.9 / 0.9. With this noise seed it is 0.95 / 0.97 (the cached vectors; fresh ones differ in
+    # the last bits). Over four sets of vectors (these and three noise seeds), the six pairs give 0.865-0.95 for
+    # subtopics (mean 0.91) and 0.92-0.97 for topics: where one subtopic is split differently, ~250 papers move.
+    # The bound is what every pair met; the single-layout fit this replaced gave 0.67 / 0.52, the ensemble
+    # without the core rule 0.80 / 0.87 (docs/stability.md).
+    assert sub >= 0.85 and top >= 0.9, (sub, top)

@@ -36,6 +36,17 @@ def test_membership_keeps_the_clusters_most_members_find() -> None:
     assert membership([np.full(5, -1)], 5).shape == (5, 0)  # nobody found anything
 
 
+def test_a_consensus_cluster_needs_a_core_as_large_as_a_cluster() -> None:
+    """Half of the members see a third cluster, but each sees other papers in it: its core (papers in it for
+    half of the members) is 2 papers, fewer than a cluster's 3, and it is not a consensus cluster."""
+    base = np.array([0, 0, 0, 1, 1, 1, -1, -1, -1, -1])
+    one = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, -1])
+    two = np.array([0, 0, 0, 1, 1, 1, -1, 2, 2, 2])
+    assert membership([base, base, one, two], 10, min_core=3).shape == (10, 2)
+    agreed = membership([base, base, one, one], 10, min_core=3)  # the same 3 papers: a core of 3
+    assert agreed.shape == (10, 3) and np.allclose(np.sort(agreed[6:9].max(axis=1)), [0.5, 0.5, 0.5])
+
+
 def test_spherical_kmeans_reaches_its_fixed_point_and_drops_empty_clusters() -> None:
     x, truth = blobs(50, 3)
     start = np.stack([x[truth == t][:5].mean(axis=0) for t in range(3)] + [-x.mean(axis=0)])  # one far away

@@ -2,12 +2,17 @@
 
 1. HDBSCAN (leaf clusters) on each member's layout.
 2. Meta-clustering (Strehl and Ghosh's MCLA): the members' clusters are grouped by the overlap of their papers
-   (Jaccard, average linkage, cut at 0.5); a group found by at least half of the members is a consensus
-   cluster. A paper's membership in it is the share of members that put it there.
+   (Jaccard, average linkage, cut at 0.5). A paper's membership in a group is the share of members that put it
+   there; the group's core is its papers of membership at least one half. A group is a consensus cluster when
+   its core alone is as large as HDBSCAN asks of a cluster (`min_cluster_size`). So a group that only half of the
+   members find, or whose members disagree on its papers, has too small a core: a count of members alone (at
+   least half of them) kept such groups on a coin's toss, and k-means then grew each into a subtopic of ~250
+   papers, so a fit on vectors moved by noise kept another one (ARI 0.80 on hf-daily-api; 0.95 with the core
+   rule, docs/stability.md).
 3. Each consensus cluster's centroid is the mean of its papers' vectors weighted by the square of their
    membership; spherical k-means from those centroids, run to its fixed point, gives every paper its subtopic.
    A boundary paper goes where the vectors put it, not where one member's layout happened to.
-4. A paper outside every consensus cluster (in none for half of the members) stays an outlier unless it is as
+4. A paper outside every core (in no consensus cluster for half of the members) stays an outlier unless it is as
    close to its subtopic's centroid as that subtopic's typical members (`[topics] outlier_quantile`).
 
 `ConsensusClusterer` is BERTopic's `hdbscan_model`: it receives the vectors beside every member's layout
@@ -25,7 +30,6 @@ from papertrends.topics.levels import OUTLIER, similarity_floors
 from papertrends.topics.neighbors import unit_rows
 
 JACCARD_CUT = 0.5  # member clusters sharing at least this much (on average) are one meta-cluster
-SUPPORT = 0.5  # a meta-cluster found by at least this share of the members is a consensus cluster
 CORE = 0.5  # a paper in its consensus cluster for at least this share of the members belongs to its core
 
 
@@ -41,18 +45,17 @@ class ClusterSettings:
     backend: str = "cpu"
 
 
-def membership(member_labels: list[np.ndarray], n: int) -> np.ndarray:
-    """(papers x consensus clusters): the share of members that put each paper in each consensus cluster."""
+def membership(member_labels: list[np.ndarray], n: int, min_core: int = 1) -> np.ndarray:
+    """(papers x consensus clusters): the share of members that put each paper in each consensus cluster, the
+    meta-clusters whose core (papers of membership >= CORE) holds at least `min_core` papers."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.sparse import csr_matrix
     from scipy.spatial.distance import squareform
 
     rows: list[np.ndarray] = []
-    owner: list[int] = []
-    for r, labels in enumerate(member_labels):
+    for labels in member_labels:
         for t in sorted(set(labels.tolist()) - {OUTLIER}):
             rows.append(np.flatnonzero(labels == t))
-            owner.append(r)
     if not rows:
         return np.zeros((n, 0))
     indptr = np.cumsum([0, *map(len, rows)])
@@ -65,11 +68,9 @@ def membership(member_labels: list[np.ndarray], n: int) -> np.ndarray:
         distance = 1 - shared / (size[:, None] + size[None, :] - shared)
         np.fill_diagonal(distance, 0)
         meta = fcluster(linkage(squareform(distance, checks=False), "average"), 1 - JACCARD_CUT, "distance")
-    owners = np.array(owner)
-    kept = [m for m in np.unique(meta) if len(set(owners[meta == m])) >= SUPPORT * len(member_labels)]
-    if not kept:
-        return np.zeros((n, 0))
-    return np.stack([np.asarray(clusters[meta == m].sum(axis=0)).ravel() for m in kept], axis=1) / len(member_labels)
+    weights = np.stack([np.asarray(clusters[meta == m].sum(axis=0)).ravel() for m in np.unique(meta)], axis=1)
+    weights /= len(member_labels)
+    return weights[:, (weights >= CORE).sum(axis=0) >= max(min_core, 1)]
 
 
 def spherical_kmeans(x: np.ndarray, centroids: np.ndarray, max_iter: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +117,7 @@ class ConsensusClusterer:
                                      cluster_selection_method=s.selection, **extra).fit_predict(layout), dtype=int)
             for layout in layouts
         ]  # fmt: skip
-        weights = membership(self.member_labels_, len(x))
+        weights = membership(self.member_labels_, len(x), mcs)
         self.membership_ = weights
         core = weights.max(axis=1) >= CORE if weights.shape[1] else np.zeros(len(x), dtype=bool)
         self.outliers_before_ = float(1 - core.mean()) if len(x) else 0.0
