@@ -31,6 +31,7 @@ from papertrends.records import IngestSummary, RunInfo, RunSummary
 from papertrends.report import ReportInput, package_versions, write_report
 from papertrends.snapshots import list_snapshot_files
 from papertrends.store import open_store
+from papertrends.trends import history_key
 
 T = TypeVar("T")
 Logger = logging.Logger | logging.LoggerAdapter  # Prefect's run logger is an adapter
@@ -245,7 +246,8 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
         fingerprint = store.snapshot_fingerprint()
     summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
                          counts["rejected_files"], embedded, fetched=fetched, seconds=seconds,
-                         settings_hash=settings.settings_hash())  # fmt: skip
+                         settings_hash=settings.settings_hash(),
+                         history_key=history_key(settings.trends))  # fmt: skip
     try:
         result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)

@@ -11,6 +11,8 @@ from papertrends.config import TrendsConfig
 from papertrends.prevalence import prevalence, wilson
 from papertrends.trends import (
     benjamini_hochberg,
+    first_change,
+    history_key,
     rising_change_point,
     slope_test,
     status_history,
@@ -149,6 +151,29 @@ def test_the_history_says_when_a_topic_emerged_and_what_it_was_called_afterwards
     assert zero.iloc[-1]["status"] != "emerging"  # 200 days later it is no longer new
     others = history[history["topic_id"] != 0]
     assert (others["status"] == "emerging").mean() <= 0.05
+
+
+def test_a_history_taken_up_from_an_earlier_run_equals_one_computed_whole() -> None:
+    """The weeks before the first changed day come from the earlier history (as a database gives them back:
+    timestamps, NaT); the rest are computed; the result is the history computed from scratch."""
+    frame = _onsets({0: 150})
+    days = sorted(frame["window_start"].unique())
+    before = frame[frame["window_start"] < days[-10]]
+    stored = status_history(before, EMERGING)
+    stored = stored.assign(as_of=pd.to_datetime(stored["as_of"]), since=pd.to_datetime(stored["since"]))
+    # the last ten days arrive, and one day five weeks back gains a paper of topic 1
+    late = frame.assign(n=np.where((frame["window_start"] == days[-40]) & (frame["topic_id"] == 1),
+                                   frame["n"] + 1, frame["n"]))  # fmt: skip
+    assert first_change(before, late) == pd.Timestamp(days[-40])
+    whole = status_history(late, EMERGING)
+    taken_up = status_history(late, EMERGING, earlier=(before, stored))
+    pd.testing.assert_frame_equal(taken_up, whole)
+    # nothing changed: every week is taken from the earlier history, which (altered here) shows through
+    altered = stored.assign(effect=stored["effect"] + 1)
+    again = status_history(before, EMERGING, earlier=(before, altered))
+    assert np.allclose(again["effect"], status_history(before, EMERGING)["effect"] + 1)
+    assert first_change(before, before) is None
+    assert history_key(EMERGING) != history_key(CONFIG) and history_key(EMERGING) == history_key(EMERGING)
 
 
 def test_permuted_dates_make_at_most_5_percent_of_old_topics_emerging() -> None:

@@ -105,6 +105,7 @@ class RunSummary:
     report: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     settings_hash: str = ""
+    history_key: str = ""  # the trend rules and settings its status history was computed under
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,8 @@ papers arrived within `emerging_days`; or its first paper did.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from datetime import timedelta
 
@@ -28,6 +30,7 @@ COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "firs
 HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
+RULES = "2026-11-21"  # the rules' version: change it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
@@ -222,9 +225,35 @@ def _status(row: object, end: pd.Timestamp, config: TrendsConfig) -> str:
     return "steady"
 
 
-def status_history(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
+def history_key(config: TrendsConfig) -> str:
+    """What a stored history was computed under (these rules and the trend settings): reused only under the same."""
+    identity = {"rules": RULES, **config.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def first_change(before: pd.DataFrame, now: pd.DataFrame) -> pd.Timestamp | None:
+    """The first digest day whose prevalence (a topic's papers, or the day's total) differs between two daily
+    frames (window_start, topic_id, n, total); None when none does."""
+    keys = ["window_start", "topic_id"]
+
+    def counts(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[frame["topic_id"] >= 0]
+        return frame.assign(window_start=pd.to_datetime(frame["window_start"]))[[*keys, "n", "total"]]
+
+    both = counts(before).merge(counts(now), on=keys, how="outer", suffixes=("_before", "_now"))
+    differs = ~(both["n_before"].eq(both["n_now"]) & both["total_before"].eq(both["total_now"]))
+    return both.loc[differs, "window_start"].min() if differs.any() else None
+
+
+def status_history(
+    daily: pd.DataFrame, config: TrendsConfig, earlier: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> pd.DataFrame:
     """Every topic's status and effect as they would have been reported at the end of each week, from the digests
-    up to that week only (the topics are today's: a replay of past fits is `papertrends backtest`'s work)."""
+    up to that week only (the topics are today's: a replay of past fits is `papertrends backtest`'s work).
+
+    `earlier`: a previous run's daily prevalence and its history, under the same settings. A week that ends before
+    the first day whose prevalence changed since then reads the same digests as it did: its rows are taken from
+    that history, not computed again (a run that adds one digest computes one week, not a year of them)."""
     frame = daily[daily["topic_id"] >= 0]
     if frame.empty:
         return pd.DataFrame(columns=HISTORY_COLUMNS)
@@ -233,12 +262,27 @@ def status_history(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
     ends = pd.date_range(first + timedelta(weeks=MIN_WEEKS), last, freq="W-SUN")
     if len(ends) == 0 or ends[-1] < last:
         ends = ends.append(pd.DatetimeIndex([last]))
+    known: dict[pd.Timestamp, pd.DataFrame] = {}
+    if earlier is not None and not earlier[1].empty:
+        changed = first_change(earlier[0], frame)
+        rows = earlier[1].assign(as_of=pd.to_datetime(earlier[1]["as_of"]))
+        for end, done in rows.groupby("as_of"):
+            if changed is None or end < changed:
+                known[end] = done.assign(as_of=end.date(), since=done["since"].map(_day))[HISTORY_COLUMNS]
     rows = []
     for end in ends:
+        if end in known:
+            rows.append(known[end])
+            continue
         table = trend_table(frame[(dates <= end).to_numpy()], config)
         present = table[table["n"] > 0]
         rows.append(present.assign(as_of=end.date())[HISTORY_COLUMNS])
     return pd.concat(rows, ignore_index=True)
+
+
+def _day(value: object) -> object:
+    """A date, or None, from what a database or a frame holds (date, Timestamp, NaT, None)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def status_periods(history: pd.DataFrame) -> list[dict[str, object]]:

@@ -20,7 +20,7 @@ from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_ev
 from papertrends.store import Store
 from papertrends.terms import term_trends
 from papertrends.topics import OUTLIER
-from papertrends.trends import status_history, trend_table
+from papertrends.trends import history_key, status_history, trend_table
 
 __all__ = ["Analysis", "analyse", "corpus_hash", "decide", "documents", "measure"]
 
@@ -88,18 +88,26 @@ def analyse(store: Store, settings: Settings, model_id: str, *, force: bool = Fa
             quality = evaluate({"topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()}},
                                docs)  # fmt: skip
             fitted = replace(fitted, metrics=replace(fitted.metrics, quality=quality))
+    earlier = store.earlier_trends(previous.run_id, history_key(settings.trends)) if previous else None
     return measure(replace(fitted, topics=with_user_labels(fitted.topics, t.labels)), chash, store.sightings(),
-                   settings)  # fmt: skip
+                   settings, earlier)  # fmt: skip
 
 
-def measure(fitted: Fitted, chash: str, sightings: pd.DataFrame, settings: Settings) -> Analysis:
-    """Prevalence per digest date, week, month and publication month; each topic's trend and status."""
+def measure(
+    fitted: Fitted,
+    chash: str,
+    sightings: pd.DataFrame,
+    settings: Settings,
+    earlier: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> Analysis:
+    """Prevalence per digest date, week, month and publication month; each topic's trend and status.
+    `earlier`: the last run's daily prevalence and status history, whose unchanged weeks are not computed again."""
     assignments = fitted.assignments
     windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
     shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers)], ignore_index=True)
     daily = shares[shares["window"] == "day"]
     trends = trend_table(daily, settings.trends)
-    history = status_history(daily, settings.trends)
+    history = status_history(daily, settings.trends, earlier)
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
     topics = topics.merge(trends[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))

@@ -61,6 +61,25 @@ class Results(Database):
         metrics = FitMetrics.from_dict(json.loads(row[4]) if row[4] else None)
         return PreviousRun(int(row[0]), row[1] or "", row[2] or "", int(row[3]), metrics, topics, assignments)
 
+    def earlier_trends(self, run_id: int, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """A run's daily prevalence and status history, if they were computed under the history key `key`
+        (`trends.history_key`); None otherwise."""
+        row = self.db.execute(
+            "SELECT json_extract_string(summary, '$.history_key') FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+        if row is None or row[0] != key:
+            return None
+        daily = self.db.execute(
+            """SELECT window_start, topic_id, n, total FROM prevalence WHERE run_id = ? AND "window" = 'day'""",
+            [run_id],
+        ).df()
+        history = self.db.execute(
+            "SELECT as_of, topic_id, status, effect, q_value, since FROM trend_history WHERE run_id = ? "
+            "ORDER BY as_of, topic_id",
+            [run_id],
+        ).df()
+        return daily, history
+
     def load_topics(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """A run's topics (top_terms and representative as lists, centroid as an array) and assignments."""
         topics = self.db.execute(
