@@ -86,7 +86,7 @@ def test_scraped_text_is_escaped_on_every_page(tmp_path: Path) -> None:
         text = page.read_text()
         assert "<script>alert" not in text and "<img" not in text and "<b>bold" not in text, page
         assert 'href="javascript' not in text and not re.search(r"<[a-z]+[^>]*\sonerror=", text)
-        assert len(re.findall(r"<script", text)) == 3, page  # plotly.js, the figures, the report's script
+        assert len(re.findall(r"<script", text)) == 4, page  # plotly.js, the template, the figures, the script
         for href in re.findall(r'href="([^"]*)"', text):
             assert href.startswith(("https://arxiv.org/abs/", "https://huggingface.co/papers/")) or "://" not in href
     index = (tmp_path / "index.html").read_text()

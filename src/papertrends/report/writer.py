@@ -5,17 +5,21 @@
     reports/data/*.csv            topics, prevalence, trends, trend_history (each week's status), term_trends
     reports/runs/index.html       every run, newest first
     reports/runs/<run>/...        each run's own pages and exports, as they were
-    reports/assets/               plotly.js and the report's script, shared by every page
+    reports/assets/               plotly.js, the figures' template and the report's script, shared by every page
 
-Every file is written to a temporary name and renamed into place, and a run's folder is built aside and renamed
-whole, so a browser or a copy job never sees half a report.
+Each page is computed once and written twice (the latest run's pages, and its copy under runs/), with only the
+links back to the folder's root differing. Every file is written to a temporary name and renamed into place, and a
+run's folder is built aside and renamed whole, so a browser or a copy job never sees half a report.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from markupsafe import Markup
 
 from papertrends.faults import crash_point
 from papertrends.files import atomic_write
+from papertrends.report.figures import TEMPLATE
 from papertrends.report.pages import ReportInput, index_context, index_figures, runs_context, topic_context
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status", "first_seen", "last_seen", "level"]
@@ -36,19 +41,36 @@ TERM_COLUMNS = ["term", "status", "effect", "relative", "p_value", "q_value", "p
                 "topic_ids"]  # fmt: skip
 
 
+def _safe_json(value: object) -> Markup:
+    """JSON that is safe inside a <script> element: no '<', '>' or '&' survives as such."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    text = json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def figure_json(fig: go.Figure) -> Markup:
-    """A figure as JSON that is safe inside a <script> element: no '<', '>' or '&' survives as such."""
-    return Markup(fig.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    """A figure as JSON for a page, without its template: the page draws it with the shared one (`ensure_assets`)."""
+    spec = fig.to_plotly_json()
+    spec["layout"].pop("template", None)
+    return _safe_json(spec)
 
 
 def ensure_assets(folder: Path) -> dict[str, str]:
-    """plotly.js and the report's script, written once into `folder/assets`; returns their paths in it."""
+    """plotly.js, the figures' template and the report's script, written once into `folder/assets`; returns
+    their paths in it."""
     import plotly
+    import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
-    names = {"plotly": f"assets/plotly-{plotly.__version__}.min.js", "script": "assets/papertrends.js"}
+    template = f"window.PT_TEMPLATE = {_safe_json(pio.templates[TEMPLATE].to_plotly_json())};\n"
+    stamp = hashlib.sha256(template.encode()).hexdigest()[:12]
+    names = {"plotly": f"assets/plotly-{plotly.__version__}.min.js", "template": f"assets/template-{stamp}.js",
+             "script": "assets/papertrends.js"}  # fmt: skip
     if not (folder / names["plotly"]).exists():
         atomic_write(folder / names["plotly"], get_plotlyjs())
+    if not (folder / names["template"]).exists():
+        atomic_write(folder / names["template"], template)
     script = files("papertrends.report").joinpath("static/papertrends.js").read_text(encoding="utf-8")
     target = folder / names["script"]
     if not target.exists() or target.read_text(encoding="utf-8") != script:
@@ -86,37 +108,52 @@ def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
     }
 
 
-def _page(
-    env: Environment,
-    template: str,
-    root: str,
-    assets: Mapping[str, str],
-    figures: Mapping[str, go.Figure],
-    **context: object,
-) -> str:
-    return env.get_template(template).render(
-        root=root, assets={k: root + v for k, v in assets.items()},
-        figures={k: figure_json(f) for k, f in figures.items()}, **context,
-    )  # fmt: skip
+@dataclass(frozen=True)
+class Page:
+    """One page, computed: where it goes, its template, its context and its figures' JSON."""
+
+    path: str  # relative to the folder it is written to
+    template: str
+    context: Mapping[str, object]
+    figures: Mapping[str, Markup]
 
 
-def write_pages(target: Path, data: ReportInput, root: str, assets: Mapping[str, str], env: Environment) -> list[Path]:
+def run_pages(data: ReportInput) -> list[Page]:
+    """Every page of one run, topic pages first and index.html last (see `write_pages`)."""
+    pages = []
+    for topic_id in data.top_level["topic_id"]:
+        context, figures = topic_context(data, int(topic_id))
+        pages.append(Page(f"topics/{int(topic_id)}.html", "topic.html", context,
+                          {k: figure_json(f) for k, f in figures.items()}))  # fmt: skip
+    figures = {k: figure_json(f) for k, f in index_figures(data).items()}
+    pages.append(Page("index.html", "index.html", index_context(data), figures))
+    return pages
+
+
+def _page(env: Environment, page: Page, root: str, assets: Mapping[str, str]) -> str:
+    root = "../" * page.path.count("/") + root
+    return env.get_template(page.template).render(
+        root=root, assets={k: root + v for k, v in assets.items()}, figures=page.figures, **page.context
+    )
+
+
+def write_pages(
+    target: Path, data: ReportInput, pages: list[Page], root: str, assets: Mapping[str, str], env: Environment
+) -> list[Path]:
     """One run's pages and exports under `target`; `root` leads from `target` back to the report folder.
 
     index.html is written last: until then the previous index, and what it links to, stand as they were."""
     written = []
-    for topic_id in data.top_level["topic_id"]:
-        context, figures = topic_context(data, int(topic_id))
-        page = target / "topics" / f"{int(topic_id)}.html"
-        atomic_write(page, _page(env, "topic.html", "../" + root, assets, figures, **context))
-        written.append(page)
+    for page in pages[:-1]:
+        atomic_write(target / page.path, _page(env, page, root, assets))
+        written.append(target / page.path)
         if root == "":
             crash_point("report")  # half-way through the latest pages
     for name, frame in exports(data).items():
         atomic_write(target / "data" / f"{name}.csv", frame.to_csv(index=False))
-    index = target / "index.html"
-    atomic_write(index, _page(env, "index.html", root, assets, index_figures(data), **index_context(data)))
-    written.append(index)
+    index = pages[-1]
+    atomic_write(target / index.path, _page(env, index, root, assets))
+    written.append(target / index.path)
     return written
 
 
@@ -139,8 +176,9 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     runs.mkdir(exist_ok=True)
     staging = runs / f".run-{run_id}-{secrets.token_hex(6)}"
     staging.mkdir(mode=0o777)  # less the umask, as any folder: tempfile.mkdtemp's 0700 would hide it from others
+    pages = run_pages(data)
     try:
-        write_pages(staging, data, "../../", assets, env)
+        write_pages(staging, data, pages, "../../", assets, env)
         final = runs / str(run_id)
         if final.exists():
             shutil.rmtree(final)
@@ -152,11 +190,11 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
         shutil.rmtree(runs / str(old), ignore_errors=True)
     listed = data.runs[data.runs["run_id"].isin(kept[:keep_runs])] if not data.runs.empty else data.runs
     context = runs_context(ReportInput(**{**data.__dict__, "runs": listed}))
-    atomic_write(runs / "index.html", _page(env, "runs.html", "../", assets, {}, **context))
+    atomic_write(runs / "index.html", _page(env, Page("index.html", "runs.html", context, {}), "../", assets))
     topic_dir = folder / "topics"
     current = {str(int(t)) for t in data.top_level["topic_id"]}
     for stale in topic_dir.glob("*.html") if topic_dir.exists() else []:
         if stale.stem not in current:
             stale.unlink()  # a topic that is gone keeps its page in the runs that had it
-    write_pages(folder, data, "", assets, env)
+    write_pages(folder, data, pages, "", assets, env)
     return folder / "index.html"

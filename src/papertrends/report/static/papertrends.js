@@ -8,6 +8,7 @@
   function draw(div) {
     var fig = figures[div.getAttribute("data-figure")];
     if (!fig) { return Promise.resolve(); }
+    if (!fig.layout.template && window.PT_TEMPLATE) { fig.layout.template = window.PT_TEMPLATE; }  // shared
     return Plotly.react(div, fig.data, fig.layout, config);
   }
 
