@@ -6,11 +6,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from papertrends.config import Settings
+from papertrends.ingest import ReadAhead
 from papertrends.records import RunSummary
+
+# The snapshot folders being read ahead in this process, by folder: the flow's read step takes its own.
+READ_AHEAD: dict[str, ReadAhead] = {}
+
+
+def start_read_ahead(settings: Settings) -> ReadAhead | None:
+    """Parse the snapshot folder in a thread while Prefect starts (the in-process runner only: Dask's workers
+    read the files themselves). The store is read for what it already holds before the thread starts."""
+    import duckdb
+
+    from papertrends.store import StoreError, open_store
+
+    if settings.runner.kind != "local":
+        return None
+    try:
+        seen: set[str] = set()
+        if settings.store.path.exists():
+            with open_store(settings.store.path, read_only=True) as store:
+                seen = store.seen_hashes()
+        ahead = ReadAhead(settings, frozenset(seen))
+    except (StoreError, duckdb.Error, OSError):
+        return None  # another run holds the database, or the folder is not there: the run says so itself
+    READ_AHEAD[str(settings.snapshots.folder)] = ahead
+    return ahead
 
 
 class PrefectOrchestrator:
     def run(self, settings: Settings, *, progress: bool, refit: bool) -> RunSummary:
+        start_read_ahead(settings)  # before Prefect is imported and its API started: seconds of start-up
         from flows.update import task_runner_for, update_steps
 
         steps = update_steps.with_options(task_runner=task_runner_for(settings))

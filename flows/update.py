@@ -21,11 +21,12 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.orchestrator import READ_AHEAD
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
 from papertrends.fetch import FetchResult, fetch_range
-from papertrends.ingest import ReadResult, merge_reads, read_files, store_snapshots
+from papertrends.ingest import ReadAhead, ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
 from papertrends.records import IngestSummary, RunInfo, RunSummary
 from papertrends.report import ReportInput, package_versions, write_report
@@ -49,9 +50,23 @@ def read_task(settings: Settings, files: list[Path], seen: set[str]) -> ReadResu
     return read_files(files, fmt=s.format, dates=dict(s.dates), seen=seen, fields=dict(s.fields))
 
 
-def read_all(settings: Settings, seen: set[str]) -> ReadResult:
-    """Parse the snapshot files in batches, one task each: spread over the workers with the Dask runner."""
+@task(name="read snapshots (read ahead)", cache_policy=NO_CACHE)
+def take_read_ahead_task(ahead: ReadAhead, files: list[Path], seen: set[str]) -> ReadResult | None:
+    return ahead.take(files, seen)
+
+
+def read_all(settings: Settings, seen: set[str], seconds: dict[str, float] | None = None) -> ReadResult:
+    """Parse the snapshot files in batches, one task each: spread over the workers with the Dask runner. Files
+    this process read ahead while Prefect started (`flows.orchestrator.start_read_ahead`) are taken as read when
+    they are still what the run would read."""
     files = list_snapshot_files(settings.snapshots.folder)
+    ahead = READ_AHEAD.pop(str(settings.snapshots.folder), None)
+    if ahead is not None:
+        read = take_read_ahead_task(ahead, files, seen)
+        if read is not None:
+            if seconds is not None and ahead.first_file_s is not None:
+                seconds["first_file"] = ahead.first_file_s
+            return read
     size = settings.runner.files_per_batch
     futures = [read_task.submit(settings, files[i : i + size], seen) for i in range(0, len(files), size)]
     return merge_reads([f.result() for f in futures])
@@ -236,7 +251,7 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
     with open_store(settings.store.path) as store:
         run_id = store.start_run(settings.fit_hash(), model_id)
         seen = store.seen_hashes()
-    read = _timed(seconds, "read", read_all, settings, seen)
+    read = _timed(seconds, "read", read_all, settings, seen, seconds)
     ingest = _timed(seconds, "store", store_task, settings, read)
     for line in ingest.rejections:
         logger.warning("rejected: %s", line)

@@ -86,3 +86,25 @@ def test_real_hf_daily_api_folder(tmp_path: Path) -> None:
     assert summary.files == 415 and summary.rejected_files == 0  # the 22 Python-repr files are repaired
     assert counts["papers"] == 6141 and counts["snapshots"] == 415
     assert summary.entries_read == 6141 and summary.entries_rejected == 0 and summary.adds_up
+
+
+def test_files_read_ahead_are_taken_only_while_they_are_what_the_run_would_read(tmp_path: Path) -> None:
+    import os
+
+    from papertrends.config import Settings
+    from papertrends.ingest import ReadAhead
+    from papertrends.snapshots import list_snapshot_files
+
+    folder = tmp_path / "snapshots"
+    shutil.copytree(SAMPLES, folder)
+    settings = Settings().with_overrides(snapshots={"folder": str(folder)})
+    files = list_snapshot_files(folder)
+    ahead = ReadAhead(settings, frozenset())
+    read = ahead.take(files, set())
+    assert read is not None and read == read_snapshots(folder)  # what the run would have read itself
+    assert ahead.first_file_s is not None and ahead.first_file_s > 0
+    assert ahead.take(files, {"a stored hash"}) is None  # the store changed since
+    assert ahead.take(files[1:], set()) is None  # a file went
+    stat = files[0].stat()
+    os.utime(files[0], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert ahead.take(files, set()) is None  # a file was written again
