@@ -30,10 +30,11 @@ run: setup
 test: setup browser
 	$(PY) -m pytest
 
-# Side by side with the plain BERTopic script on ../shared/data (about 15 minutes), then topic stability across
+# Embedding runtimes side by side (papers/s, cosine; ~3 minutes), then side by side with the plain BERTopic script on ../shared/data (about 15 minutes), then topic stability across
 # embedding runtimes, seeds and noise, and the size rule at 300 / 3,000 / 30,000 papers (about 40 minutes the first
 # time: the vectors of each runtime are kept in .cache/bench/).
 bench: setup
+	$(PY) bench/embed_speed.py --json docs/bench-embed.json
 	$(PY) bench/compare.py --json docs/bench-compare.json
 	$(PY) bench/stability.py --json docs/bench-stability.json
 

@@ -63,17 +63,21 @@ def test_cache_embeds_each_text_once(tmp_path: Path, embedder: Embedder) -> None
 
 
 @pytest.mark.parametrize(
-    ("backend", "precision", "mean", "floor", "one_cache"),
+    ("backend", "precision", "mean", "floor", "odd", "one_cache"),
     [
-        ("openvino", "f32", 0.999, 0.999, True),
-        ("openvino", "auto", 0.999, 0.999, True),  # bf16 where the CPU has it, f32 elsewhere: the same bar
-        ("onnx-int8", "auto", 0.99, 0.97, False),
+        ("openvino", "f32", 0.999, 0.999, 0.999, True),
+        ("openvino", "auto", 0.999, 0.999, 0.999, True),  # bf16 where the CPU has it, f32 elsewhere: the same bar
+        ("onnx-int8", "auto", 0.99, 0.97, 0.97, False),
+        # static int8, its activations' ranges calibrated on abstracts: an empty text, one letter and one word 600
+        # times fall outside them (0.89-0.98); abstracts and titles alone stay above 0.97 (0.99 on 150 titles)
+        ("openvino-int8", "auto", 0.99, 0.97, 0.85, False),
     ],
 )
 def test_fast_backends_give_sentence_transformers_vectors(
-    backend: str, precision: str, mean: float, floor: float, one_cache: bool
+    backend: str, precision: str, mean: float, floor: float, odd: float, one_cache: bool
 ) -> None:
     """The exported model, its tokeniser and the pooling reproduce sentence-transformers, in any batch order.
+    `mean` and `floor` hold for the abstracts, `odd` for three degenerate texts.
 
     Runtimes that agree at cosine >= 0.999 share one cache key; a quantised model is cached apart."""
     texts = [line.strip() for line in (SAMPLES / "001_5bd9d39c3c7e27dd.txt").read_text().splitlines() if len(line) > 80]
@@ -84,4 +88,4 @@ def test_fast_backends_give_sentence_transformers_vectors(
     vectors = fast.encode(texts)
     cosine = (reference * vectors).sum(axis=1)
     assert vectors.shape == reference.shape and vectors.dtype == np.float32
-    assert cosine.mean() > mean and cosine.min() > floor, cosine
+    assert cosine[:-3].mean() > mean and cosine[:-3].min() > floor and cosine[-3:].min() > odd, cosine

@@ -50,7 +50,7 @@ class StoreConfig(_Section):
 
 class EmbeddingConfig(_Section):
     model: str = "all-MiniLM-L6-v2"
-    backend: Literal["openvino", "onnx-int8", "st-fp32"] = "openvino"
+    backend: Literal["openvino", "openvino-int8", "onnx-int8", "st-fp32"] = "openvino"
     precision: Literal["auto", "f32", "bf16"] = Field(
         "auto", description="openvino's arithmetic; auto: bf16 where the CPU has it natively, else f32"
     )

@@ -14,7 +14,7 @@ from papertrends.config import EmbeddingConfig
 from papertrends.embedding.text import TEXT_RECIPE
 
 # backend -> the model variant it computes ("": the model's own weights, at any precision that keeps 0.999)
-MODEL_VARIANT = {"st-fp32": "", "openvino": "", "onnx-int8": "+int8-dynamic-v2"}
+MODEL_VARIANT = {"st-fp32": "", "openvino": "", "onnx-int8": "+int8-dynamic-v2", "openvino-int8": "+int8-static-v1"}
 
 
 def embedding_key(config: EmbeddingConfig) -> str:
