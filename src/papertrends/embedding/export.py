@@ -15,8 +15,8 @@ The recipe:
 `int8-static` is an OpenVINO model quantised statically with NNCF (post-training quantisation for transformers:
 int8 weights and activations in every MatMul, attention's included, with SmoothQuant and bias correction),
 calibrated on the 200 shipped abstracts in `calibration.jsonl.gz`, one text per batch, so it is the same model on
-every machine. Cosine 0.9976 (min 0.994) to the fp32 vectors; it runs where OpenVINO runs, with VNNI or AMX
-doing the int8 arithmetic natively.
+every machine. Cosine 0.9974 (min 0.988) to the fp32 vectors of the 6,141 hf-daily abstracts; it runs where
+OpenVINO runs, with VNNI or AMX doing the int8 arithmetic natively.
 
 The output is the last hidden state; pooling and normalisation happen in numpy (`embedding.runtimes`).
 """
@@ -49,7 +49,7 @@ CALIBRATION = Path(__file__).with_name("calibration.jsonl.gz")
 
 def onnx_model(source: Path, kind: str) -> Path:
     """The model file (`fp32` or `int8` ONNX, `int8-static` OpenVINO IR) for a model folder, exported on first use
-    (10-20 s; the static int8 model 1-2 min) and reused after."""
+    (10-20 s; the static int8 model 45-65 s on 2 Zen 4 cores) and reused after."""
     weights = sorted(source.glob("*.safetensors")) or sorted(source.glob("*.bin"))
     files = [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
     stamp = "|".join([RECIPE[kind], str(source.resolve()), *files])

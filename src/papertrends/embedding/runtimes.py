@@ -6,7 +6,7 @@
   cosine 0.99998, 1.4-2.5x the papers/s of sentence-transformers on 2 cores, and no torch in the run's memory.
 - `OnnxInt8Embedder` (`onnx-int8`): int8 weights under ONNX Runtime, cosine 0.998: another model, cached apart.
 - `OpenVinoInt8Embedder` (`openvino-int8`): a statically quantised int8 model (weights and activations, attention
-  included) under OpenVINO, cosine 0.9976: another model, cached apart.
+  included) under OpenVINO, cosine 0.9974: another model, cached apart.
 
 The ONNX runtimes share the tokeniser, the batching (shortest texts first, so batches carry little padding) and
 the pooling (mean of the token states, L2-normalised) in `TokenEncoder`.
