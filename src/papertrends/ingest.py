@@ -93,14 +93,14 @@ def read_files(
     return ReadResult(len(files), unchanged, tuple(snapshots), tuple(rejected))
 
 
-def process_age() -> float:
-    """Seconds since this process started (from the operating system's record of it)."""
+def process_age() -> float | None:
+    """Seconds since this process started (from the operating system's record of it); None where unknown."""
     try:
         import psutil
 
         return time.time() - psutil.Process().create_time()
     except (ImportError, OSError):
-        return 0.0
+        return None
 
 
 def _stamps(files: list[Path]) -> list[tuple[str, int, int]]:
@@ -137,7 +137,8 @@ class ReadAhead:
     def _read(self, options: dict[str, object]) -> None:
         try:
             first = read_files(self.files[:1], **options)  # type: ignore[arg-type]
-            self.first_file_s = round(process_age(), 2)
+            age = process_age()
+            self.first_file_s = None if age is None else round(age, 2)
             self._result = merge_reads([first, read_files(self.files[1:], **options)])  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 - the run reads the files itself and reports what fails there
             log.debug("reading ahead failed", exc_info=True)
