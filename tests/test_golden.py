@@ -28,6 +28,7 @@ from conftest import FIXTURES, ROOT, SAMPLES
 GOLDEN = FIXTURES / "golden-samples.json"
 STAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?( UTC)?")
 WHEN = {"ingested_at", "updated_at", "rejected_at", "started_at", "finished_at", "summary"}  # times, and seconds
+RECORDED = 1795262400  # 2026-11-21 12:00 UTC, the day the fingerprint was recorded: the samples' mtime in the test
 PINNED = {
     "OPENBLAS_CORETYPE": "Haswell",
     "NUMBA_CPU_NAME": "generic",
@@ -62,6 +63,8 @@ def fingerprint(folder: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_the_samples_give_the_recorded_rows_and_report_bytes(tmp_path: Path, sample_vectors) -> None:
     shutil.copytree(SAMPLES, tmp_path / "snapshots")
+    for snapshot in (tmp_path / "snapshots").iterdir():  # a file without a date in it is dated by its mtime, which
+        os.utime(snapshot, (RECORDED, RECORDED))  # a checkout sets to the day it was made: pinned to the recording
     (tmp_path / "config").mkdir()
     shutil.copy(ROOT / "config" / "papertrends.toml", tmp_path / "config")  # relative paths: the same on any machine
     from papertrends.store import open_store
