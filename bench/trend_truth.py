@@ -121,7 +121,7 @@ def first_flag(history: pd.DataFrame, topic_id: int, after: pd.Timestamp) -> pd.
 def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple[bool, float]:
     """Whether the matching papers' weekly share around a flag (8 weeks either side) rose above the half year
     before it: at least 1.3 times, Welch's t-test p < 0.05. Returns (moved, ratio)."""
-    from papertrends.trends import _welch_greater
+    from papertrends.trends import welch_greater
 
     weeks, n, total = weekly_share(mask, sightings)
     share = n / np.maximum(total, 1)
@@ -130,7 +130,7 @@ def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple
     if before.sum() < 4 or after.sum() < 4:
         return False, float("nan")
     ratio = float(share[after].mean() / max(share[before].mean(), 1e-9))
-    return ratio >= 1.3 and _welch_greater(share[after], share[before]) < 0.05, ratio
+    return ratio >= 1.3 and welch_greater(share[after], share[before]) < 0.05, ratio
 
 
 def false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, list[dict[str, object]]]:

@@ -10,9 +10,11 @@ import pandas as pd
 from papertrends.config import TrendsConfig
 from papertrends.prevalence import prevalence, wilson
 from papertrends.trends import (
+    KEEP,
     benjamini_hochberg,
     first_change,
     history_key,
+    reported_before,
     rising_change_point,
     slope_test,
     status_history,
@@ -186,4 +188,64 @@ def test_permuted_dates_make_at_most_5_percent_of_old_topics_emerging() -> None:
         shuffled = dict(zip(days, rng.permutation(days), strict=True))
         status = trend_table(frame.assign(window_start=frame["window_start"].map(shuffled)), EMERGING)["status"]
         flagged.append((status == "emerging").mean())
+    assert np.mean(flagged) <= 0.05, flagged
+
+
+def _runs(statuses: list[str]) -> list[int]:
+    """Lengths of the runs of one status in a topic's weekly statuses."""
+    lengths: list[int] = []
+    for k, status in enumerate(statuses):
+        if k and status == statuses[k - 1]:
+            lengths[-1] += 1
+        else:
+            lengths.append(1)
+    return lengths
+
+
+def test_a_status_already_reported_is_kept_under_the_looser_bar_and_only_there() -> None:
+    frame = _series([0.0003, -0.0003, 0.0002, -0.0002, 0.00015, -0.00015] + [0] * 6, days=250, seed=11)
+    fresh = trend_table(frame, CONFIG).set_index("topic_id")
+    direction = np.where(fresh["effect"] > 0, "rising", "fading")
+    kept = trend_table(frame, CONFIG, dict(zip(fresh.index, direction, strict=True))).set_index("topic_id")
+    band = (fresh["q_value"] >= CONFIG.alpha) & (fresh["q_value"] < KEEP * CONFIG.alpha)
+    assert band.any(), fresh  # the series is built to have a topic between the two bars
+    assert (fresh.loc[band, "status"] == "steady").all() and (kept.loc[band, "status"] == direction[band]).all()
+    outside = ~band
+    assert (kept.loc[outside, "status"] == fresh.loc[outside, "status"]).all()
+    # the other direction is not kept: a topic reported fading that now leans up is held to the first bar
+    flipped = trend_table(
+        frame, CONFIG, {t: "fading" if d == "rising" else "rising" for t, d in zip(fresh.index, direction, strict=True)}
+    )
+    assert (flipped.set_index("topic_id")["status"] == fresh["status"]).all()
+
+
+def test_the_history_flips_less_than_memoryless_weekly_statuses_and_ends_where_the_run_does() -> None:
+    frame = _series([0.00025, -0.00025, 0.00015, -0.00015] + [0] * 4, days=300, seed=13)
+    history = status_history(frame, CONFIG)
+    dates = pd.to_datetime(frame["window_start"])
+    memoryless = pd.concat(
+        [trend_table(frame[(dates <= pd.Timestamp(d)).to_numpy()], CONFIG).assign(as_of=d)
+         for d in sorted(history["as_of"].unique())]
+    )  # fmt: skip
+    runs = [[_runs(g.sort_values("as_of")["status"].tolist()) for _, g in h.groupby("topic_id")]
+            for h in (history, memoryless)]  # fmt: skip
+    changes = [sum(len(r) - 1 for r in topics) for topics in runs]
+    single = [sum(n == 1 for r in topics for n in r[1:-1]) for topics in runs]  # one-week statuses between others
+    assert changes[0] < changes[1] and single[0] < single[1], (changes, single)
+    # the run's own table, given the week before, says what the history's last week says
+    last = history[history["as_of"] == history["as_of"].max()].set_index("topic_id")["status"]
+    table = trend_table(frame, CONFIG, reported_before(history)).set_index("topic_id")["status"]
+    assert table.reindex(last.index).equals(last)
+
+
+def test_permuted_dates_flag_at_most_5_percent_of_topics_in_the_history_too() -> None:
+    """The control, week by week with the looser bar for what was reported: no trend, few flags."""
+    frame = _series([0.0005, -0.0005, 0.0003, -0.0003] + [0] * 16, days=250, seed=7)
+    rng = np.random.default_rng(8)
+    flagged = []
+    for _ in range(4):
+        days = frame["window_start"].unique()
+        shuffled = dict(zip(days, rng.permutation(days), strict=True))
+        history = status_history(frame.assign(window_start=frame["window_start"].map(shuffled)), CONFIG)
+        flagged.append(history["status"].isin(["rising", "fading", "emerging"]).mean())
     assert np.mean(flagged) <= 0.05, flagged

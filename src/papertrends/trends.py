@@ -10,6 +10,11 @@ has a change point (PELT, from the `ruptures` library, with a BIC-like penalty o
 the share is at least twice what it was, the rise is significant (Welch's t-test on the weekly shares after vs
 before, Benjamini-Hochberg corrected across topics), and the change point lies within `emerging_days`; or most of its
 papers arrived within `emerging_days`; or its first paper did.
+
+A status already reported is kept while its evidence stays under a looser bar (`KEEP` times `alpha`): a flag is
+raised at q < alpha and dropped at q >= 2 alpha, so a topic near the line is not called rising one week, steady the
+next and rising again (hysteresis, as a thermostat has). The status at a week therefore depends on the week before;
+`status_history` walks the weeks in order, and the run's own table takes the last reported week's statuses.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Mapping
 from datetime import timedelta
 
 import numpy as np
@@ -30,7 +36,8 @@ COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "firs
 HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
-RULES = "2026-11-21"  # the rules' version: change it with them, and no stored history is taken as it was
+KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
+RULES = "2026-11-22"  # the rules' version: change it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
@@ -76,7 +83,7 @@ def weekly_counts(daily: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, 
     return pd.DatetimeIndex(counts.index), counts, totals
 
 
-def _welch_greater(after: np.ndarray, before: np.ndarray) -> float:
+def welch_greater(after: np.ndarray, before: np.ndarray) -> float:
     """One-sided p-value that `after`'s mean exceeds `before`'s (Welch's t-test: unequal variances)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # near-constant weeks: scipy warns, the p-value stands
@@ -105,7 +112,7 @@ def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] |
         rate_before = n[bounds[k - 1] : bounds[k]].sum() / total[bounds[k - 1] : bounds[k]].sum()
         rate_after = n[bounds[k] : bounds[k + 1]].sum() / total[bounds[k] : bounds[k + 1]].sum()
         if rate_after >= RISE * max(rate_before, 1e-9) and rate_after > rate_before:
-            p = _welch_greater(after, before)
+            p = welch_greater(after, before)
             return int(np.flatnonzero(keep)[bounds[k]]), float(p) if np.isfinite(p) else 1.0
     return None
 
@@ -129,7 +136,7 @@ def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> p
             )
             if rate_now >= RISE * rate_before and n[recent].sum() >= 0.5 * n.sum():
                 share = n / np.maximum(totals, 1)
-                recent_p = _welch_greater(share[recent], share[past_weeks])
+                recent_p = welch_greater(share[recent], share[past_weeks])
         rows.append(
             {
                 "topic_id": int(topic_id),
@@ -141,11 +148,12 @@ def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> p
     return pd.DataFrame(rows, columns=["topic_id", "onset", "onset_p", "recent_p"])
 
 
-def trend_table(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
+def trend_table(daily: pd.DataFrame, config: TrendsConfig, previous: Mapping[int, str] | None = None) -> pd.DataFrame:
     """One row per topic: status, effect (change in share, percentage points per 30 days), p and q values, and
     since when it is emerging (`since`).
 
     `daily`: per-digest prevalence (window_start, topic_id, n, total, share), outliers included or not.
+    `previous`: each topic's status as last reported; a status in it is kept under the looser bar (`KEEP`).
     """
     frame = daily[daily["topic_id"] >= 0]
     if frame.empty:
@@ -178,8 +186,9 @@ def trend_table(daily: pd.DataFrame, config: TrendsConfig) -> pd.DataFrame:
     table["recent_q"] = benjamini_hochberg(table["recent_p"].fillna(1.0).to_numpy())
     table["new"] = [_recent(r.first_seen, end, config) and _later(r.first_seen, dates.min(), config)
                     for r in table.itertuples()]  # fmt: skip
-    table["status"] = [_status(r, end, config) for r in table.itertuples()]
-    table["since"] = [_since(r, end, config) for r in table.itertuples()]
+    before = previous or {}
+    table["status"] = [_status(r, end, config, before.get(r.topic_id)) for r in table.itertuples()]
+    table["since"] = [_since(r, end, config, before.get(r.topic_id)) for r in table.itertuples()]
     return table[COLUMNS].sort_values(["status", "effect"], ascending=[True, False], ignore_index=True)
 
 
@@ -192,36 +201,45 @@ def _later(day: object, begin: pd.Timestamp, config: TrendsConfig) -> bool:
     return pd.Timestamp(day) - begin > timedelta(days=config.emerging_days)
 
 
-def _emerging(row: object, end: pd.Timestamp, config: TrendsConfig) -> bool:
+def _bar(status: str, before: str | None, config: TrendsConfig) -> float:
+    """The q value under which `status` is given: alpha, or KEEP times alpha for a status already reported (an
+    emerging topic was reported rising too)."""
+    kept = before == status or (status == "rising" and before == "emerging")
+    return config.alpha * KEEP if kept else config.alpha
+
+
+def _emerging(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> bool:
     r = row  # a row of the table being built: n, new, onset, onset_q, recent_q
+    bar = _bar("emerging", before, config)
     if r.n < config.min_papers:  # type: ignore[attr-defined]
         return False
-    if r.new or r.recent_q < config.alpha:  # type: ignore[attr-defined]
+    if r.new or r.recent_q < bar:  # type: ignore[attr-defined]
         return True  # a new topic, or most of its papers arrived within the window at twice its earlier rate
-    return _recent(r.onset, end, config) and r.onset_q < config.alpha  # type: ignore[attr-defined]
+    return _recent(r.onset, end, config) and r.onset_q < bar  # type: ignore[attr-defined]
 
 
-def _since(row: object, end: pd.Timestamp, config: TrendsConfig) -> object:
+def _since(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> object:
     """The day an emerging topic departed from its past: its rising change point, else its first paper, else the
     start of the window its papers arrived in."""
     if row.status != "emerging":  # type: ignore[attr-defined]
         return None
-    if row.onset is not None and not pd.isna(row.onset) and row.onset_q < config.alpha:  # type: ignore[attr-defined]
+    onset_q = row.onset_q  # type: ignore[attr-defined]
+    if row.onset is not None and not pd.isna(row.onset) and onset_q < _bar("emerging", before, config):  # type: ignore[attr-defined]
         return row.onset  # type: ignore[attr-defined]
     if row.new:  # type: ignore[attr-defined]
         return row.first_seen  # type: ignore[attr-defined]
     return (end - timedelta(days=config.emerging_days)).date()
 
 
-def _status(row: object, end: pd.Timestamp, config: TrendsConfig) -> str:
-    significant = row.q_value < config.alpha and row.n >= config.min_papers  # type: ignore[attr-defined]
+def _status(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> str:
     last = pd.Timestamp(row.last_seen) if row.last_seen is not None else None  # type: ignore[attr-defined]
     if last is None or end - last > timedelta(days=config.gone_days):
         return "gone"
-    if _emerging(row, end, config):
+    if _emerging(row, end, config, before):
         return "emerging"
-    if significant:
-        return "rising" if row.effect > 0 else "fading"  # type: ignore[attr-defined]
+    direction = "rising" if row.effect > 0 else "fading"  # type: ignore[attr-defined]
+    if row.q_value < _bar(direction, before, config) and row.n >= config.min_papers:  # type: ignore[attr-defined]
+        return direction
     return "steady"
 
 
@@ -270,14 +288,26 @@ def status_history(
             if changed is None or end < changed:
                 known[end] = done.assign(as_of=end.date(), since=done["since"].map(_day))[HISTORY_COLUMNS]
     rows = []
+    previous: dict[int, str] = {}
     for end in ends:
         if end in known:
             rows.append(known[end])
-            continue
-        table = trend_table(frame[(dates <= end).to_numpy()], config)
-        present = table[table["n"] > 0]
-        rows.append(present.assign(as_of=end.date())[HISTORY_COLUMNS])
+        else:
+            table = trend_table(frame[(dates <= end).to_numpy()], config, previous)
+            present = table[table["n"] > 0]
+            rows.append(present.assign(as_of=end.date())[HISTORY_COLUMNS])
+        previous = dict(zip(rows[-1]["topic_id"], rows[-1]["status"], strict=True))
     return pd.concat(rows, ignore_index=True)
+
+
+def reported_before(history: pd.DataFrame) -> dict[int, str]:
+    """Each topic's status at the week before the history's last (its last row is the run's own day): what the
+    run's own trend table keeps under the looser bar, so that it says what the history's last week says."""
+    weeks = sorted(pd.to_datetime(history["as_of"]).unique())
+    if len(weeks) < 2:
+        return {}
+    last = history[(pd.to_datetime(history["as_of"]) == weeks[-2]).to_numpy()]
+    return dict(zip(last["topic_id"].astype(int), last["status"], strict=True))
 
 
 def _day(value: object) -> object:

@@ -20,7 +20,7 @@ from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_ev
 from papertrends.store import Store
 from papertrends.terms import term_trends
 from papertrends.topics import OUTLIER
-from papertrends.trends import history_key, status_history, trend_table
+from papertrends.trends import history_key, reported_before, status_history, trend_table
 
 __all__ = ["Analysis", "analyse", "corpus_hash", "decide", "documents", "measure"]
 
@@ -106,8 +106,8 @@ def measure(
     windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
     shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers)], ignore_index=True)
     daily = shares[shares["window"] == "day"]
-    trends = trend_table(daily, settings.trends)
     history = status_history(daily, settings.trends, earlier)
+    trends = trend_table(daily, settings.trends, reported_before(history))  # the history's last week, again
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
     topics = topics.merge(trends[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
