@@ -78,8 +78,11 @@ def papertrends_run(corpus: Path, work: Path, tag: str) -> dict[str, Any]:
     command += ["--reports", str(work / "reports"), "--no-progress", "--summary-json", str(summary)]
     wall, peak, _ = measured(command, cwd=ROOT)
     s = json.loads(summary.read_text())
+    if s.get("status") == "up to date":  # the summary is the last run's: this command ran no step
+        return {"wall": wall, "peak_mb": peak, "seconds": {}, "summary": s}
     steps = {k: float(v) for k, v in s["seconds"].items()}
-    steps["import"] = wall - sum(steps.values())  # start-up: imports, the ephemeral Prefect server, the lock
+    # start-up: imports, the ephemeral Prefect server, the lock (first_file is a moment, not a step: not summed)
+    steps["import"] = wall - sum(v for k, v in steps.items() if k != "first_file")
     return {"wall": wall, "peak_mb": peak, "seconds": steps, "summary": s}
 
 
