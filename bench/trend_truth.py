@@ -133,12 +133,15 @@ def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple
     return ratio >= 1.3 and welch_greater(share[after], share[before]) < 0.05, ratio
 
 
-def false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, list[dict[str, object]]]:
+def false_alarms(
+    result: object, sightings: pd.DataFrame, history: pd.DataFrame | None = None
+) -> tuple[int, int, list[dict[str, object]]]:
     """(topics ever emerging, false alarms, every flag): a topic's first emerging week is a false alarm when the
-    papers using its own words (at least 2 of its 5 best c-TF-IDF terms) did not rise around it."""
-    history = result.trend_history  # type: ignore[attr-defined]
+    papers using its own words (at least 2 of its 5 best c-TF-IDF terms) did not rise around it. `history`: another
+    weekly status history of the run's topics or subtopics (default: the run's own, of its topics)."""
+    history = result.trend_history if history is None else history  # type: ignore[attr-defined]
     papers = result.papers  # type: ignore[attr-defined]
-    terms = {int(r.topic_id): [w for w, _ in list(r.top_terms)[:5]] for r in result.top.itertuples()}  # type: ignore[attr-defined]
+    terms = {int(r.topic_id): [w for w, _ in list(r.top_terms)[:5]] for r in result.topics.itertuples()}  # type: ignore[attr-defined]
     text = (papers["title"].fillna("") + " " + papers["abstract"].fillna("")).str.lower()
     flags = []
     for topic_id, rows in history[history["status"] == "emerging"].groupby("topic_id"):
@@ -150,6 +153,41 @@ def false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, lis
         flags.append({"topic_id": int(topic_id), "words": words, "first_flag": str(first.date()),
                       "words_ratio": round(ratio, 2), "false": not rose})  # fmt: skip
     return len(flags), sum(f["false"] for f in flags), flags
+
+
+def subtopic_flags(result: object, sightings: pd.DataFrame, rows: list[dict[str, object]],
+                   masks: dict[str, pd.Series]) -> pd.DataFrame:  # fmt: skip
+    """The same check one level down: the subtopic holding most of the line's papers, and the first week that the
+    topics' test on its own share (every subtopic's weekly status, corrected across subtopics, from the digests up
+    to that week) calls it emerging or rising. A run reports each subtopic's status on its own day; this is what
+    weekly runs would have said. Adds `subtopic`, `sub_held`, `sub_first_flag`, `sub_lag_days`, `sub_detected`;
+    returns that weekly history."""
+    from papertrends.config import load_settings
+    from papertrends.prevalence import prevalence
+    from papertrends.trends import status_history
+
+    topics, assignments = result.topics, result.assignments  # type: ignore[attr-defined]
+    listed = set(topics.loc[topics["level"] == "subtopic", "topic_id"])
+    labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
+    sub = assignments["subtopic_id"].where(assignments["subtopic_id"].isin(listed), -1)
+    daily = prevalence(assignments.assign(topic_id=sub), sightings, "day")
+    history = status_history(daily, load_settings(ROOT / "config" / "papertrends.toml").trends)
+    held_by = pd.Series(sub.to_numpy(), index=assignments["paper_id"].to_numpy())
+    for r in rows:
+        mask = masks[str(r["line"])]
+        held = held_by[held_by.index.isin(mask[mask].index)]
+        held = held[held >= 0]
+        subtopic = int(held.mode().iloc[0]) if len(held) else None
+        onset = pd.Timestamp(r["onset"]) if r["onset"] else None
+        flag = (
+            first_flag(history, subtopic, onset - WINDOW_BEFORE) if subtopic is not None and onset is not None else None
+        )
+        lag = (flag - onset).days if flag is not None and onset is not None else None
+        r.update({"subtopic": f"{subtopic}: {labels.get(subtopic, '')}" if subtopic is not None else None,
+                  "sub_held": round(float((held == subtopic).mean()), 2) if subtopic is not None else None,
+                  "sub_first_flag": str(flag.date()) if flag is not None else None, "sub_lag_days": lag,
+                  "sub_detected": lag is not None and lag <= DETECTED_WITHIN.days})  # fmt: skip
+    return history
 
 
 def replayed(args: argparse.Namespace, rows: list[dict[str, object]], masks: dict[str, pd.Series]) -> None:
@@ -223,7 +261,11 @@ def main() -> None:
             "first_flag": str(flag.date()) if flag is not None else None, "lag_days": lag,
             "detected": lag is not None and lag <= DETECTED_WITHIN.days,
         })  # fmt: skip
+    sub_history = subtopic_flags(
+        result, sightings, rows, {line: matches(papers, patterns) for line, patterns in LINES.items()}
+    )
     n_flags, n_false, false = false_alarms(result, sightings)
+    n_sub_flags, n_sub_false, sub_false = false_alarms(result, sightings, sub_history)
     if args.backtest:
         replayed(args, rows, {line: matches(papers, patterns) for line, patterns in LINES.items()})
     with_onset = [r for r in rows if r["onset"]]
@@ -231,21 +273,28 @@ def main() -> None:
         "cpu": cpu_name(), "python": platform.python_version(), "run_seconds": round(seconds, 1),
         "papers": len(papers), "topics": int(result.n_topics),
         "lines_with_onset": len(with_onset), "detected": sum(r["detected"] for r in with_onset),
+        "detected_by_subtopics": sum(r["sub_detected"] or r["detected"] for r in with_onset),
         "emerging_topics": n_flags, "false_alarms": n_false, "flags": false, "lines": rows,
+        "emerging_subtopics": n_sub_flags, "subtopic_false_alarms": n_sub_false, "subtopic_flags": sub_false,
     }  # fmt: skip
     print(f"{'line':28s} {'papers':>6s} {'onset':>10s} {'first flag':>10s} {'lag':>5s}  topic (share of line)")
     for r in rows:
         lag = f"{r['lag_days']:+d}" if r["lag_days"] is not None else "-"
         print(f"{r['line']:28s} {r['papers']:6d} {r['onset'] or '-':>10s} {r['first_flag'] or '-':>10s} {lag:>5s}"
               f"  {r['topic']} ({r['held']})")  # fmt: skip
+    print("subtopics (the same test on each subtopic's share, week by week): line, first flag, lag, subtopic")
+    for r in rows:
+        lag = f"{r['sub_lag_days']:+d}" if r["sub_lag_days"] is not None else "-"
+        print(f"  {r['line']:28s} {r['sub_first_flag'] or '-':>10s} {lag:>5s}  {r['subtopic']} ({r['sub_held']})")
     if args.backtest:
         print("replayed (each step's own topics and statuses): line, first flag, lag")
         for r in rows:
             lag = f"{r['replay_lag_days']:+d}" if r.get("replay_lag_days") is not None else "-"
             print(f"  {r['line']:28s} {r.get('replay_first_flag') or '-':>10s} {lag:>5s}")
-    for f in false:
-        print(f"  emerging from {f['first_flag']}: topic {f['topic_id']} ({', '.join(f['words'])}): its words' share "
-              f"x{f['words_ratio']} around it{' (false alarm)' if f['false'] else ''}")  # fmt: skip
+    for level, flags in (("topic", false), ("subtopic", sub_false)):
+        for f in flags:
+            print(f"  emerging from {f['first_flag']}: {level} {f['topic_id']} ({', '.join(f['words'])}): its words'"
+                  f" share x{f['words_ratio']} around it{' (false alarm)' if f['false'] else ''}")  # fmt: skip
     from papertrends.trends import status_periods, status_story
 
     summary["stories"] = {f"{t}: {labels[t]}": status_story(status_periods(h)) for t, h in history.groupby("topic_id")}
@@ -253,8 +302,9 @@ def main() -> None:
     for name, story in summary["stories"].items():
         print(f"  {name}\n    {story}")
     print(
-        f"detected {summary['detected']} of {len(with_onset)} onsets; {n_flags} topics ever emerging, "
-        f"{n_false} of them false alarms; run {seconds:.0f} s on {summary['cpu']}"
+        f"detected {summary['detected']} of {len(with_onset)} onsets by topics, {summary['detected_by_subtopics']} by "
+        f"topics or subtopics; {n_flags} topics ever emerging, {n_false} of them false alarms; {n_sub_flags} "
+        f"subtopics ever emerging, {n_sub_false} false alarms; run {seconds:.0f} s on {summary['cpu']}"
     )
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1, default=str) + "\n")

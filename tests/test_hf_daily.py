@@ -62,7 +62,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, hf_embeddings) -> dict:
         },
     }
     print("\nhf-daily-api figures:", json.dumps(figures, default=str, indent=1))
-    return {"november": november, "december": december, "settings": settings}
+    return {"november": november, "december": december, "settings": settings, "db": db}
 
 
 def test_a_readable_number_of_topics_with_finer_ones_kept(runs: dict) -> None:
@@ -99,5 +99,25 @@ def test_permuted_digest_dates_flag_at_most_5_percent(runs: dict) -> None:
         days = daily["window_start"].unique()
         shuffled = dict(zip(days, rng.permutation(days), strict=True))
         table = trend_table(daily.assign(window_start=daily["window_start"].map(shuffled)), runs["settings"].trends)
+        flagged.append(table["status"].isin(["rising", "fading", "emerging"]).mean())
+    assert np.mean(flagged) <= 0.05, flagged
+
+
+def test_subtopics_get_statuses_and_permuted_dates_flag_at_most_5_percent_of_them(runs: dict) -> None:
+    from papertrends.analysis import subtopic_trends
+
+    december, settings = runs["december"], runs["settings"]
+    subtopics = december.topics[december.topics["level"] == "subtopic"]
+    assert subtopics["status"].isin(["emerging", "rising", "steady", "fading", "gone"]).all()
+    assert (subtopics["status"] != "steady").any()  # two years of real digests: some line inside a topic moved
+    with open_store(runs["db"], read_only=True) as store:
+        sightings = store.sightings()
+    rng = np.random.default_rng(1)
+    flagged = []
+    for _ in range(10):
+        days = sightings["digest_date"].unique()
+        shuffled = dict(zip(days, rng.permutation(days), strict=True))
+        permuted = sightings.assign(digest_date=sightings["digest_date"].map(shuffled))
+        table = subtopic_trends(december.assignments, permuted, december.topics, settings)
         flagged.append(table["status"].isin(["rising", "fading", "emerging"]).mean())
     assert np.mean(flagged) <= 0.05, flagged

@@ -249,3 +249,29 @@ def test_permuted_dates_flag_at_most_5_percent_of_topics_in_the_history_too() ->
         history = status_history(frame.assign(window_start=frame["window_start"].map(shuffled)), CONFIG)
         flagged.append(history["status"].isin(["rising", "fading", "emerging"]).mean())
     assert np.mean(flagged) <= 0.05, flagged
+
+
+def test_a_subtopic_that_rises_inside_a_flat_topic_is_emerging_and_its_topic_is_not() -> None:
+    """Video generation inside image generation: the topic's share holds while one of its subtopics takes over."""
+    from papertrends.analysis import subtopic_trends
+    from papertrends.config import Settings
+    from papertrends.prevalence import prevalence
+
+    rng = np.random.default_rng(21)
+    rows, sightings = [], []
+    for d in range(300):
+        day = date(2025, 1, 6) + timedelta(days=d)
+        late = d >= 250  # subtopic 10 goes from a fifth of topic 0 to four fifths of it
+        weights = [0.1, 0.4, 0.25, 0.25] if not late else [0.4, 0.1, 0.25, 0.25]
+        for k, sub in enumerate(rng.choice([10, 11, 12, 13], size=30, p=weights)):
+            paper = f"{d}-{k}"
+            rows.append({"paper_id": paper, "topic_id": 0 if sub in (10, 11) else 1, "subtopic_id": int(sub)})
+            sightings.append({"digest_date": day, "paper_id": paper, "upvotes": 1})
+    assignments, sightings = pd.DataFrame(rows), pd.DataFrame(sightings)
+    topics = pd.DataFrame({"topic_id": [0, 1, 10, 11, 12, 13], "level": ["topic"] * 2 + ["subtopic"] * 4})
+    settings = Settings().with_overrides(trends={"emerging_days": 60})
+    subs = subtopic_trends(assignments, sightings, topics, settings).set_index("topic_id")
+    assert subs.loc[10, "status"] == "emerging" and subs.loc[11, "status"] in ("fading", "steady")
+    assert set(subs.loc[[12, 13], "status"]) == {"steady"}
+    whole = trend_table(prevalence(assignments, sightings, "day"), settings.trends).set_index("topic_id")
+    assert set(whole["status"]) == {"steady"}  # the topics did not move

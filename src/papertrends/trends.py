@@ -7,9 +7,10 @@ binomial (overdispersion) does not inflate the evidence. p-values are Benjamini-
 
 A topic is emerging when it departs from its own past, not only when its first paper is recent: its weekly share
 has a change point (PELT, from the `ruptures` library, with a BIC-like penalty on the series' own noise) after which
-the share is at least twice what it was, the rise is significant (Welch's t-test on the weekly shares after vs
-before, Benjamini-Hochberg corrected across topics), and the change point lies within `emerging_days`; or most of its
-papers arrived within `emerging_days`; or its first paper did.
+the share is at least twice what it was, the rise is significant (by both Welch's t-test on the weekly shares after
+vs before and an exact binomial test on the papers: `rise_p`; Benjamini-Hochberg corrected across topics), and the
+change point lies within `emerging_days`; or most of its papers arrived within `emerging_days` (the same two tests);
+or its first paper did.
 
 A status already reported is kept while its evidence stays under a looser bar (`KEEP` times `alpha`): a flag is
 raised at q < alpha and dropped at q >= 2 alpha, so a topic near the line is not called rising one week, steady the
@@ -37,7 +38,7 @@ HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
-RULES = "2026-11-22"  # the rules' version: change it with them, and no stored history is taken as it was
+RULES = "2026-11-22b"  # the rules' version: change it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
@@ -91,6 +92,19 @@ def welch_greater(after: np.ndarray, before: np.ndarray) -> float:
     return float(p) if np.isfinite(p) else 1.0
 
 
+def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarray) -> float:
+    """One-sided p-value that a topic's share is higher in the `after` weeks than in the `before` weeks (boolean
+    masks over weekly counts `n` of `total` papers): the larger of two tests, each blind where the other sees.
+    Welch's t-test on the weekly shares allows for weeks that vary more than counting alone would (overdispersion);
+    an exact binomial test on the papers (given how many there are in both, are too many in `after`?) does not
+    mistake a run of empty weeks for a certain zero, as the t-test does when few papers are in play."""
+    share = n / np.maximum(total, 1)
+    k_after, k_both = int(n[after].sum()), int(n[after].sum() + n[before].sum())
+    expected = total[after].sum() / max(total[after].sum() + total[before].sum(), 1)
+    counted = stats.binomtest(k_after, k_both, expected, alternative="greater").pvalue if k_both else 1.0
+    return max(welch_greater(share[after], share[before]), float(counted))
+
+
 def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
     """The last change point of a weekly share series after which the share is at least `RISE` times what it was
     before it, and the one-sided p-value of that rise; None when there is none."""
@@ -107,12 +121,13 @@ def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] |
     penalty = 2 * sigma**2 * np.log(len(share))  # BIC for a shift in the mean
     ends = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1)).predict(pen=penalty)
     bounds = [0, *ends]
+    weeks = np.arange(len(share))
     for k in range(len(bounds) - 2, 0, -1):
-        before, after = share[bounds[k - 1] : bounds[k]], share[bounds[k] : bounds[k + 1]]
-        rate_before = n[bounds[k - 1] : bounds[k]].sum() / total[bounds[k - 1] : bounds[k]].sum()
-        rate_after = n[bounds[k] : bounds[k + 1]].sum() / total[bounds[k] : bounds[k + 1]].sum()
+        before = (weeks >= bounds[k - 1]) & (weeks < bounds[k])
+        after = (weeks >= bounds[k]) & (weeks < bounds[k + 1])
+        rate_before, rate_after = n[before].sum() / total[before].sum(), n[after].sum() / total[after].sum()
         if rate_after >= RISE * max(rate_before, 1e-9) and rate_after > rate_before:
-            p = welch_greater(after, before)
+            p = rise_p(n, total, after, before)
             return int(np.flatnonzero(keep)[bounds[k]]), float(p) if np.isfinite(p) else 1.0
     return None
 
@@ -135,8 +150,7 @@ def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> p
                 n[past_weeks].sum() / totals[past_weeks].sum(),
             )
             if rate_now >= RISE * rate_before and n[recent].sum() >= 0.5 * n.sum():
-                share = n / np.maximum(totals, 1)
-                recent_p = welch_greater(share[recent], share[past_weeks])
+                recent_p = rise_p(n, totals, recent & (totals > 0), past_weeks)
         rows.append(
             {
                 "topic_id": int(topic_id),

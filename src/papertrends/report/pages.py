@@ -222,7 +222,8 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
                   "first_seen": trend["first_seen"].iloc[0] if "first_seen" in trend and len(trend) else None,
                   "last_seen": trend["last_seen"].iloc[0] if "last_seen" in trend and len(trend) else None},
         "representative": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row["representative"]],
-        "subtopics": [{"label": s.label, "size": int(s.size)} for s in subtopics.itertuples()],
+        "subtopics": [{"label": s.label, "size": int(s.size), "status": s.status if isinstance(s.status, str) else ""}
+                      for s in subtopics.itertuples()],  # fmt: skip
         "papers": papers,
         "related": related_topics(data, topic_id),
         "history": history.to_dict("records") if not history.empty else [],
