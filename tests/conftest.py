@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +92,10 @@ def hf_embeddings() -> tuple[str, dict[str, np.ndarray]]:
             path, model_id=embedder.model_id, hashes=np.array(list(cached)), vectors=np.stack(list(cached.values()))
         )
     return embedder.model_id, cached
+
+
+def permuted_dates(frame: pd.DataFrame, column: str, rng: np.random.Generator) -> pd.DataFrame:
+    """`frame` with its dates shuffled among themselves, each date's rows moving together: the permutation
+    control, which keeps every digest whole and leaves no trend in time to find."""
+    days = frame[column].unique()
+    return frame.assign(**{column: frame[column].map(dict(zip(days, rng.permutation(days), strict=True)))})

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import HF_DAILY, needs_shared, preload_embeddings
+from conftest import HF_DAILY, needs_shared, permuted_dates, preload_embeddings
 from papertrends.analysis import analyse
 from papertrends.config import load_settings
 from papertrends.ingest import read_snapshots, store_snapshots
@@ -96,9 +96,7 @@ def test_permuted_digest_dates_flag_at_most_5_percent(runs: dict) -> None:
     rng = np.random.default_rng(0)
     flagged = []
     for _ in range(10):
-        days = daily["window_start"].unique()
-        shuffled = dict(zip(days, rng.permutation(days), strict=True))
-        table = trend_table(daily.assign(window_start=daily["window_start"].map(shuffled)), runs["settings"].trends)
+        table = trend_table(permuted_dates(daily, "window_start", rng), runs["settings"].trends)
         flagged.append(table["status"].isin(["rising", "fading", "emerging"]).mean())
     assert np.mean(flagged) <= 0.05, flagged
 
@@ -115,9 +113,7 @@ def test_subtopics_get_statuses_and_permuted_dates_flag_at_most_5_percent_of_the
     rng = np.random.default_rng(1)
     flagged = []
     for _ in range(10):
-        days = sightings["digest_date"].unique()
-        shuffled = dict(zip(days, rng.permutation(days), strict=True))
-        permuted = sightings.assign(digest_date=sightings["digest_date"].map(shuffled))
+        permuted = permuted_dates(sightings, "digest_date", rng)
         table = subtopic_trends(december.assignments, permuted, december.topics, settings)
         flagged.append(table["status"].isin(["rising", "fading", "emerging"]).mean())
     assert np.mean(flagged) <= 0.05, flagged

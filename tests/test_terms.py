@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from conftest import permuted_dates
 from papertrends.config import TrendsConfig, VectorizerConfig
 from papertrends.terms import term_trends
 
@@ -48,11 +49,8 @@ def test_a_rising_and_a_fading_phrase_are_found_with_the_topics_they_spread_over
 def test_permuted_dates_flag_almost_no_phrase() -> None:
     papers, sightings, topics = _digests(seed=3)
     rng = np.random.default_rng(1)
-    days = sightings["digest_date"].unique()
     flagged = []
     for _ in range(10):
-        shuffled = dict(zip(days, rng.permutation(days), strict=True))
-        table = term_trends(papers, sightings.assign(digest_date=sightings["digest_date"].map(shuffled)), topics,
-                            CONFIG, VectorizerConfig())  # fmt: skip
+        table = term_trends(papers, permuted_dates(sightings, "digest_date", rng), topics, CONFIG, VectorizerConfig())
         flagged.append((table["status"] != "steady").mean())
     assert np.mean(flagged) <= 0.05, flagged

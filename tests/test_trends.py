@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from conftest import permuted_dates
 from papertrends.config import TrendsConfig
 from papertrends.prevalence import prevalence, wilson
 from papertrends.trends import (
@@ -88,10 +89,7 @@ def test_permuted_dates_flag_at_most_5_percent_of_topics() -> None:
     rng = np.random.default_rng(3)
     flagged = []
     for _ in range(20):
-        days = frame["window_start"].unique()
-        shuffled = dict(zip(days, rng.permutation(days), strict=True))
-        permuted = frame.assign(window_start=frame["window_start"].map(shuffled))
-        status = trend_table(permuted, CONFIG)["status"]
+        status = trend_table(permuted_dates(frame, "window_start", rng), CONFIG)["status"]
         flagged.append(status.isin(["rising", "fading"]).mean())
     assert np.mean(flagged) <= 0.05 and max(flagged) <= 0.1
 
@@ -184,9 +182,7 @@ def test_permuted_dates_make_at_most_5_percent_of_old_topics_emerging() -> None:
     rng = np.random.default_rng(4)
     flagged = []
     for _ in range(20):
-        days = frame["window_start"].unique()
-        shuffled = dict(zip(days, rng.permutation(days), strict=True))
-        status = trend_table(frame.assign(window_start=frame["window_start"].map(shuffled)), EMERGING)["status"]
+        status = trend_table(permuted_dates(frame, "window_start", rng), EMERGING)["status"]
         flagged.append((status == "emerging").mean())
     assert np.mean(flagged) <= 0.05, flagged
 
@@ -244,9 +240,7 @@ def test_permuted_dates_flag_at_most_5_percent_of_topics_in_the_history_too() ->
     rng = np.random.default_rng(8)
     flagged = []
     for _ in range(4):
-        days = frame["window_start"].unique()
-        shuffled = dict(zip(days, rng.permutation(days), strict=True))
-        history = status_history(frame.assign(window_start=frame["window_start"].map(shuffled)), CONFIG)
+        history = status_history(permuted_dates(frame, "window_start", rng), CONFIG)
         flagged.append(history["status"].isin(["rising", "fading", "emerging"]).mean())
     assert np.mean(flagged) <= 0.05, flagged
 
