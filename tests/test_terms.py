@@ -54,3 +54,27 @@ def test_permuted_dates_flag_almost_no_phrase() -> None:
         table = term_trends(papers, permuted_dates(sightings, "digest_date", rng), topics, CONFIG, VectorizerConfig())
         flagged.append((table["status"] != "steady").mean())
     assert np.mean(flagged) <= 0.05, flagged
+
+
+def test_phrases_are_what_a_plain_count_vectorizer_finds_on_real_abstracts() -> None:
+    """The a-priori counting (words, then pairs of frequent words, then triples of frequent pairs) only saves
+    memory: on the shipped samples' abstracts it gives scikit-learn's 1-3-gram vocabulary and matrix exactly."""
+    from pathlib import Path
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from papertrends.catalog import build_catalog
+    from papertrends.ingest import read_snapshots
+    from papertrends.terms import phrase_matrix
+
+    snapshots = read_snapshots(Path(__file__).resolve().parents[1] / "snapshots").snapshots
+    papers = build_catalog(snapshots, {}).changed.values()
+    texts = [f"{p.title}. {p.abstract or ''}" for p in papers]
+    assert len(texts) >= 300
+    for min_df in (2, 5, 20):
+        x, terms = phrase_matrix(texts, "english", min_df)
+        plain = CountVectorizer(stop_words="english", ngram_range=(1, 3), binary=True, min_df=min_df)
+        want = plain.fit_transform(texts)
+        assert list(terms) == list(plain.get_feature_names_out())
+        assert (x != want.tocsc()).nnz == 0
+        assert any(len(t.split()) == 3 for t in terms)  # triples are found, not only words
