@@ -79,7 +79,9 @@ def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
     assert "entries     381 read = 381 stored + 0 rejected" in first.stdout
     assert "papers      360 new, 0 updated, 360 total" in first.stdout
     assert "embeddings  360 computed" in first.stdout
-    assert "first_file" in first.stdout  # set only when the flow took the files read ahead while Prefect started
+    assert (
+        "first file parsed at" in first.stdout
+    )  # set only when the flow took the files read ahead while Prefect started
     assert "report: out/index.html" in first.stdout and (tmp_path / "out" / "index.html").exists()
     second = _papertrends(*args, cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -89,5 +91,5 @@ def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
     assert third.returncode == 0, third.stderr[-3000:]
     assert "papertrends run 2: completed" in third.stdout
     assert "embeddings  0 computed (all cached)" in third.stdout
-    assert "first_file" in third.stdout  # read ahead against the stored hashes: every file unchanged
+    assert "first file parsed at" in third.stdout  # read ahead against the stored hashes: every file unchanged
     assert "snapshots   0 new, 5 total (5 unchanged" in third.stdout

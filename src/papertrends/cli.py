@@ -117,6 +117,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def format_summary(s: RunSummary) -> str:
     i, m = s.ingest, s.metrics
+    steps = {k: v for k, v in s.seconds.items() if k != "first_file"}
     lines = [
         "",
         f"papertrends run {s.run_id}: {s.status}",
@@ -134,9 +135,10 @@ def format_summary(s: RunSummary) -> str:
         "  trends      "
         + (", ".join(f"{n} {k}" for k, n in sorted(s.statuses.items())) or "-")
         + (f"; ids kept for {m.id_retention.by_topic:.0%} of assigned papers" if m.id_retention is not None else ""),
-        "  seconds     "
-        + ", ".join(f"{k} {v:.1f}" for k, v in s.seconds.items())
-        + f", total {sum(s.seconds.values()):.1f}",
+        "  seconds     "  # first_file is a moment (from the command's start), not a step: not in the total
+        + ", ".join(f"{k} {v:.1f}" for k, v in steps.items())
+        + f", total {sum(steps.values()):.1f}"
+        + (f"; first file parsed at {s.seconds['first_file']:.1f}" if "first_file" in s.seconds else ""),
     ]
     if i.rejections:
         lines.append(f"  rejected files ({len(i.rejections)}):")
