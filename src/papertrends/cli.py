@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     # Ephemeral Prefect runs a local server for this process only; it has no one to send telemetry to.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect waits 20 s for its temporary server; a busy 2-core machine took longer (a CI run failed on it)
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from papertrends.config import ConfigError
     from papertrends.files import atomic_write
