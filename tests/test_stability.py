@@ -89,9 +89,10 @@ def test_topics_hold_when_the_vectors_move_as_far_as_int8_moves_them(hf_embeddin
     b = TopicModel(Settings()).fit(docs, noisy, ids)
     sub = adjusted_rand_score(a.subtopics_.labels, b.subtopics_.labels)
     top = adjusted_rand_score(a.topics_.labels, b.topics_.labels)
-    # Issue 11 asks for 0.9 / 0.9. With this noise seed it is 0.95 / 0.97 (the cached vectors; fresh ones differ in
-    # the last bits). Over four sets of vectors (these and three noise seeds), the six pairs give 0.865-0.95 for
-    # subtopics (mean 0.91) and 0.92-0.97 for topics: where one subtopic is split differently, ~250 papers move.
-    # The bound is what every pair met; the single-layout fit this replaced gave 0.67 / 0.52, the ensemble
-    # without the core rule 0.80 / 0.87 (docs/stability.md).
-    assert sub >= 0.85 and top >= 0.9, (sub, top)
+    # Issue 11 asks for 0.9 / 0.9. With this noise seed it is 0.947 / 0.957 (the cached vectors; fresh ones differ
+    # in the last bits, and a CPU without bf16 caches f32 vectors). Over four sets of vectors (these and noise
+    # seeds 11-13), the six pairs give 0.906-0.949 for subtopics and 0.944-0.962 for topics; k-means run to its
+    # fixed point gave 0.865-0.95 and 0.923-0.968, the ensemble without the core rule 0.80 / 0.87, one layout
+    # 0.67 / 0.52 (docs/stability.md). The subtopic bound leaves room under the lowest pair measured, so another
+    # CPU's vectors do not turn the suite red on a draw; bench/stability.py measures the bar across runtimes.
+    assert sub >= 0.88 and top >= 0.92, (sub, top)
