@@ -87,16 +87,18 @@ def spherical_kmeans(
     is a fixed point or a step raises the mean similarity of papers to their centroids by less than `rel_tol`
     times what the first step raised it (0: run to the fixed point)."""
     c = unit_rows(centroids)
-    labels = (x @ c.T).argmax(axis=1)
-    score = float(np.einsum("nd,nd->n", x, c[labels]).mean()) if len(x) else 0.0
+    sims = x @ c.T
+    labels = sims.argmax(axis=1)
+    score = float(sims.max(axis=1).mean()) if len(x) else 0.0
     first: float | None = None
     for _ in range(max_iter):
         used = np.unique(labels)
         c = unit_rows(np.stack([x[labels == t].mean(axis=0) for t in used]))
-        new = (x @ c.T).argmax(axis=1)
-        gain = float(np.einsum("nd,nd->n", x, c[new]).mean()) - score
+        sims = x @ c.T
+        new = sims.argmax(axis=1)
+        gain = float(sims.max(axis=1).mean()) - score  # each paper's similarity to its nearest centroid
         first = gain if first is None else first
-        if (len(used) == len(c) and np.array_equal(new, np.searchsorted(used, labels))) or gain < rel_tol * first:
+        if np.array_equal(new, np.searchsorted(used, labels)) or gain < rel_tol * first:
             return new, c
         labels, score = new, score + gain
     return labels, c
