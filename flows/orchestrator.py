@@ -37,10 +37,12 @@ def start_read_ahead(settings: Settings) -> ReadAhead | None:
 class PrefectOrchestrator:
     def run(self, settings: Settings, *, progress: bool, refit: bool) -> RunSummary:
         start_read_ahead(settings)  # before Prefect is imported and its API started: seconds of start-up
+        from flows.api import api_url, reporting_to
         from flows.update import task_runner_for, update_steps
 
         steps = update_steps.with_options(task_runner=task_runner_for(settings))
-        return RunSummary.from_dict(steps(settings, progress=progress, refit=refit))
+        with reporting_to(api_url()):
+            return RunSummary.from_dict(steps(settings, progress=progress, refit=refit))
 
     def serve(self, config: Path | None, settings: Settings) -> None:
         from flows.serve import serve_update
