@@ -31,7 +31,7 @@ from papertrends.topics.neighbors import most_similar, unit_rows
 log = logging.getLogger(__name__)
 
 CANDIDATES = 3  # candidates per neighbour: a member picks its n_neighbors among 3 x n_neighbors exact ones
-BLOCK = 2048
+BLOCK = 256  # papers whose candidates are gathered at once: 256 x 45 x 384 floats, 18 MB (2,048 held 141 MB)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,8 @@ class TopicModel:
 
     After fit: `subtopics_` (the consensus clusters), `topics_` (top-level groups of them), `outliers_before_`
     (the share of papers outside every consensus cluster), `parent_of_` (subtopic -> topic), `sizes_` (the
-    size-dependent settings used), `model_` (the fitted BERTopic).
+    size-dependent settings used), `coordinates_` (the map's 2-D positions). The fitted BERTopic is not kept (its
+    vocabulary is the fit's largest object).
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -76,17 +77,19 @@ class TopicModel:
         model.fit(list(docs), np.asarray(embeddings, dtype=np.float32))
         fine = np.asarray(model.hdbscan_model.labels_, dtype=int)
         self.outliers_before_ = model.hdbscan_model.outliers_before_
+        self.subtopics_ = Level(fine, self._subtopic_terms(model, fine), centroids(embeddings, fine))
+        self.coordinates_ = map_coordinates(model.umap_model.embedding_, t.seed)
+        # BERTopic is not kept: its vectorizer's 1-2-gram vocabulary and c-TF-IDF matrix (130 MB at 6k papers) go
+        # before the top level's terms build their own, where both together made the run's peak.
+        del model
         if anchors:
             self.parent_of_ = anchored_groups(fine, paper_ids, anchors)
         else:
             self.parent_of_ = group_topics(embeddings, fine, self.sizes_.top_level_topics, t.seed)
         top = np.array([self.parent_of_.get(int(k), OUTLIER) for k in fine], dtype=int)
-        self.subtopics_ = Level(fine, self._subtopic_terms(model, fine), centroids(embeddings, fine))
         self.topics_ = Level(top, topic_terms(docs, top, self.settings), centroids(embeddings, top))
-        self.model_ = model
         self.paper_ids_ = list(paper_ids)
         self.embeddings_ = embeddings
-        self.coordinates_ = map_coordinates(model.umap_model.embedding_, t.seed)
         return self
 
     def _subtopic_terms(self, model: object, fine: np.ndarray) -> dict[int, list[tuple[str, float]]]:
