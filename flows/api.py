@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 STARTUP_TIMEOUT_S = 90.0  # a busy 2-core machine can take a while to import the server and migrate its database
+STOP_WAIT_S = 0.5
 
 _api: _ThreadedAPI | None = None
 _lock = threading.Lock()
@@ -56,17 +57,23 @@ class _ThreadedAPI:
         self.thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
+            stopped = not self.thread.is_alive()
+            if stopped or time.monotonic() > deadline:
+                why = self.error or ("its server stopped" if stopped else f"not up in {STARTUP_TIMEOUT_S:.0f} s")
                 raise RuntimeError(
-                    f"Prefect's API did not start in this process ({self.error or 'timed out'}); "
+                    f"Prefect's API did not start in this process ({why}; its database is in PREFECT_HOME); "
                     "start a server with `prefect server start` and set PREFECT_API_URL to its address"
                 )
             time.sleep(0.02)
         atexit.register(self.stop)
 
     def stop(self) -> None:
+        """Ask the server to stop, and wait at most a moment: its background services take up to 10 s to wind
+        down, and nothing is left to serve (Prefect has sent its last logs and events). SQLite keeps the database
+        whole if the process ends first."""
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.server.force_exit = True
+        self.thread.join(timeout=STOP_WAIT_S)
 
 
 def api_url() -> str:
