@@ -62,7 +62,7 @@ def test_a_run_without_an_api_url_serves_prefects_api_from_its_own_process(tmp_p
 
 def test_a_run_with_an_api_url_uses_it_and_starts_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "http://127.0.0.1:9/api"}
-    code = "from flows.api import api_url, _api; print(api_url()); import flows.api as a; print(a._api is None)"
+    code = "import flows.api as a; print(a.api_url()); print(a._api is None)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["http://127.0.0.1:9/api", "True"]
