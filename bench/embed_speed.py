@@ -5,8 +5,10 @@ sentence-transformers fp32, with the CPU named. Part of `make bench`.
 
 Each runtime is loaded (and its model exported or quantised, once per machine) and warmed on 32 texts first, then
 timed over the same N abstracts (a seeded draw), round after round, runtimes interleaved so that a busy machine
-slows them alike; the best round counts. The target (issue "Fast on every CPU"): the static int8 model at 3x
-sentence-transformers fp32 or more, mean cosine >= 0.99 and min >= 0.97.
+slows them alike; the best round counts. The target (issue "Fast on every CPU"): int8 at 3x sentence-transformers
+fp32 or more, mean cosine >= 0.99 and min >= 0.97; printed for both int8 models of OpenVINO: the weights-only one
+with activations quantised as it runs (`precision = "int8"`, the automatic choice on CPUs with VNNI and no bf16)
+and the static one (`backend = "openvino-int8"`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ SHARED = ROOT.parent / "shared" / "data"
 
 from stability import corpus, cpu  # noqa: E402 - bench/ is on the path only now
 
-RUNTIMES = [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "auto"), ("onnx-int8", "auto"),
-            ("openvino-int8", "auto")]  # fmt: skip
+RUNTIMES = [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "bf16"), ("openvino", "int8"),
+            ("onnx-int8", "auto"), ("openvino-int8", "auto")]  # fmt: skip
 
 
 def main() -> int:
@@ -66,9 +68,10 @@ def main() -> int:
         rows.append(row)
         print(f"{name:<26} {row['papers_per_s']:>9.1f} {row['ratio']:>10.2f}x {row['cosine_mean']:>12.5f}"
               f" {row['cosine_min']:>8.5f}")  # fmt: skip
-    int8 = next(r for r in rows if r["runtime"] == "openvino-int8-static")
-    met = int8["ratio"] >= 3 and int8["cosine_mean"] >= 0.99 and int8["cosine_min"] >= 0.97
-    print(f"target: openvino-int8 >= 3x st-fp32 at cosine >= 0.99 / 0.97: {'met' if met else 'MISSED'}")
+    for int8 in (r for r in rows if r["runtime"] in ("openvino-int8-dynamic", "openvino-int8-static")):
+        met = int8["ratio"] >= 3 and int8["cosine_mean"] >= 0.99 and int8["cosine_min"] >= 0.97
+        print(f"target: {int8['runtime']} >= 3x st-fp32 at cosine >= 0.99 / 0.97: {'met' if met else 'MISSED'}"
+              f" ({int8['ratio']:.2f}x)")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"cpu": cpu(), "date": time.strftime("%Y-%m-%d"), "n": len(docs),
                                          "rows": rows}, indent=1))  # fmt: skip

@@ -19,7 +19,13 @@ from papertrends.store import open_store
 def test_the_key_is_the_same_for_every_runtime_of_the_same_model() -> None:
     key = embedding_key(EmbeddingConfig())
     assert key == "all-MiniLM-L6-v2/len256/title-abstract-v1"
-    for backend, precision in [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "bf16"), ("openvino", "auto")]:
+    for backend, precision in [
+        ("st-fp32", "auto"),
+        ("openvino", "f32"),
+        ("openvino", "bf16"),
+        ("openvino", "int8"),
+        ("openvino", "auto"),
+    ]:
         assert embedding_key(EmbeddingConfig(backend=backend, precision=precision)) == key
     assert embedding_key(EmbeddingConfig(backend="onnx-int8")) != key  # a quantised model: cached apart
     assert embedding_key(EmbeddingConfig(max_seq_length=128)) != key  # reads less of each text: other vectors

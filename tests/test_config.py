@@ -36,3 +36,35 @@ def test_the_precision_switch_reaches_the_runtime(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PAPERTRENDS_EMBEDDING_PRECISION", "f32")
     assert make_embedder(EmbeddingConfig(backend="openvino")).provenance == "openvino-f32"
     assert make_embedder(EmbeddingConfig(backend="openvino", precision="f32")).provenance == "openvino-f32"
+    monkeypatch.setenv("PAPERTRENDS_EMBEDDING_PRECISION", "int8")
+    assert make_embedder(EmbeddingConfig(backend="openvino")).provenance == "openvino-int8-dynamic"
+
+
+@pytest.mark.parametrize(
+    ("bf16", "int8_dot", "auto"),
+    [(True, True, "bf16"), (False, True, "int8"), (False, False, "f32"), (True, False, "bf16")],
+)
+def test_auto_precision_follows_the_cpu(monkeypatch: pytest.MonkeyPatch, bf16: bool, int8_dot: bool, auto: str) -> None:
+    """bf16 where the CPU has it (Zen 4, Sapphire Rapids), else int8 where it multiplies int8 natively (a Xeon with
+    VNNI and no bf16), else f32. Asked for, f32 and int8 run anywhere; bf16 falls back to f32 without the units."""
+    from papertrends.embedding import runtimes
+
+    monkeypatch.delenv("PAPERTRENDS_EMBEDDING_PRECISION", raising=False)
+    monkeypatch.setattr(runtimes, "cpu_has_bf16", lambda: bf16)
+    monkeypatch.setattr(runtimes, "cpu_has_int8_dot", lambda: int8_dot)
+    assert runtimes.openvino_precision("auto") == auto
+    assert runtimes.openvino_precision("f32") == "f32" and runtimes.openvino_precision("int8") == "int8"
+    assert runtimes.openvino_precision("bf16") == ("bf16" if bf16 else "f32")
+    monkeypatch.setenv("PAPERTRENDS_EMBEDDING_PRECISION", "int8")
+    assert runtimes.openvino_precision("auto") == "int8"  # the switch CI uses to check another CPU's arithmetic
+
+
+def test_a_cpu_with_avx512_vnni_counts_as_multiplying_int8() -> None:
+    """Checked against numpy's own CPU detection, a second reader of the same CPU."""
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    from papertrends.embedding.runtimes import cpu_has_int8_dot
+
+    if not __cpu_features__.get("AVX512VNNI"):
+        pytest.skip("this CPU has no AVX512-VNNI (numpy)")
+    assert cpu_has_int8_dot()

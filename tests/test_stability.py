@@ -43,7 +43,14 @@ def samples() -> Corpus:
 @pytest.mark.model
 @pytest.mark.parametrize(
     ("backend", "precision"),
-    [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "auto"), ("onnx-int8", "auto"), ("openvino-int8", "auto")],
+    [
+        ("st-fp32", "auto"),
+        ("openvino", "f32"),
+        ("openvino", "auto"),
+        ("openvino", "int8"),
+        ("onnx-int8", "auto"),
+        ("openvino-int8", "auto"),
+    ],
 )
 def test_the_samples_give_readable_topics_with_every_runtime(samples: Corpus, backend: str, precision: str) -> None:
     ids, docs, _ = samples

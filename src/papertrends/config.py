@@ -51,8 +51,10 @@ class StoreConfig(_Section):
 class EmbeddingConfig(_Section):
     model: str = "all-MiniLM-L6-v2"
     backend: Literal["openvino", "openvino-int8", "onnx-int8", "st-fp32"] = "openvino"
-    precision: Literal["auto", "f32", "bf16"] = Field(
-        "auto", description="openvino's arithmetic; auto: bf16 where the CPU has it natively, else f32"
+    precision: Literal["auto", "f32", "bf16", "int8"] = Field(
+        "auto",
+        description="openvino's arithmetic; auto: bf16 where the CPU has it natively, else int8 where it has "
+        "int8 dot products (VNNI, AMX), else f32",
     )
     batch_size: int = Field(16, ge=1)
     chunk_size: int = Field(512, ge=1, description="texts embedded and stored per step; a kill loses at most one")

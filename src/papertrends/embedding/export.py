@@ -18,6 +18,12 @@ calibrated on the 200 shipped abstracts in `calibration.jsonl.gz`, one text per 
 every machine. Cosine 0.9974 (min 0.988) to the fp32 vectors of the 6,141 hf-daily abstracts; it runs where
 OpenVINO runs, with VNNI or AMX doing the int8 arithmetic natively.
 
+`int8-weights` is the fp32 graph with every MatMul's constant weights stored as int8, per output channel and
+asymmetric (NNCF's weight compression), as OpenVINO IR. OpenVINO's CPU plugin then quantises the activations
+while it runs (`embedding.runtimes`: groups of 64 values per token, each with its own scale), so the int8 matmuls
+see each paper's own ranges: nothing is calibrated, and the rounding is not the same in every paper as the
+static model's is. Cosine 0.99928 (min 0.99876) to the fp32 vectors of the 6,141 hf-daily abstracts.
+
 The output is the last hidden state; pooling and normalisation happen in numpy (`embedding.runtimes`).
 """
 
@@ -42,14 +48,16 @@ RECIPE = {
     "fp32": "eager-opset17-v1",
     "int8": "eager-opset17-dyn-int8-per-channel-ffn-out-fp32-v2",
     "int8-static": "eager-opset17-nncf-ptq-transformer-mixed-cal200-v1",
+    "int8-weights": "eager-opset17-nncf-int8-asym-weights-v1",
 }
-SUFFIX = {"fp32": ".onnx", "int8": ".onnx", "int8-static": ".xml"}  # the static model is OpenVINO IR (.xml + .bin)
+# the OpenVINO models are IR (.xml + .bin)
+SUFFIX = {"fp32": ".onnx", "int8": ".onnx", "int8-static": ".xml", "int8-weights": ".xml"}
 CALIBRATION = Path(__file__).with_name("calibration.jsonl.gz")
 
 
 def onnx_model(source: Path, kind: str) -> Path:
-    """The model file (`fp32` or `int8` ONNX, `int8-static` OpenVINO IR) for a model folder, exported on first use
-    (10-20 s; the static int8 model 45-65 s on 2 Zen 4 cores) and reused after."""
+    """The model file (`fp32` or `int8` ONNX, `int8-static` or `int8-weights` OpenVINO IR) for a model folder,
+    exported on first use (10-20 s; the static int8 model 45-65 s on 2 Zen 4 cores) and reused after."""
     weights = sorted(source.glob("*.safetensors")) or sorted(source.glob("*.bin"))
     files = [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
     stamp = "|".join([RECIPE[kind], str(source.resolve()), *files])
@@ -115,6 +123,9 @@ def export(source: Path, target: Path, kind: str = "fp32") -> None:
         if kind == "int8-static":
             quantise_static(source, fp32, target)
             return
+        if kind == "int8-weights":
+            int8_weights(fp32, target)
+            return
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -169,15 +180,32 @@ def quantise_static(source: Path, fp32: Path, target: Path) -> None:
         preset=nncf.QuantizationPreset.MIXED,
         subset_size=len(feeds),
     )
-    staged = fp32.with_name("int8-static.xml")
-    ov.save_model(quantised, str(staged), compress_to_fp16=False)
+    save_ir(quantised, fp32.with_name("int8-static.xml"), target)
+
+
+def int8_weights(fp32: Path, target: Path) -> None:
+    """NNCF's int8 weight compression (per output channel, asymmetric) of the fp32 ONNX graph, saved as IR."""
+    import nncf
+
+    from papertrends.embedding.runtimes import import_openvino
+
+    ov = import_openvino()
+    compressed = nncf.compress_weights(ov.Core().read_model(str(fp32)), mode=nncf.CompressWeightsMode.INT8_ASYM)
+    save_ir(compressed, fp32.with_name("int8-weights.xml"), target)
+
+
+def save_ir(model: object, staged: Path, target: Path) -> None:
+    """An OpenVINO model saved beside the export's temporary files, then moved to `target` (.xml and .bin)."""
+    from papertrends.embedding.runtimes import import_openvino
+
+    import_openvino().save_model(model, str(staged), compress_to_fp16=False)
     os.replace(staged.with_suffix(".bin"), target.with_suffix(".bin"))  # the weights first: the .xml marks it done
     os.replace(staged, target)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], ["fp32"], ["int8"], ["int8-static"]):
-        sys.exit("usage: python -m papertrends.embedding.export MODEL_FOLDER OUT [fp32|int8|int8-static]")
+    if len(sys.argv) not in (3, 4) or sys.argv[3:] not in ([], *([k] for k in RECIPE)):
+        sys.exit(f"usage: python -m papertrends.embedding.export MODEL_FOLDER OUT [{'|'.join(RECIPE)}]")
     import warnings
 
     logging.disable(logging.WARNING)
