@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run test bench bench-scale bench-trends screenshots lint clean
+.PHONY: setup browser run test bench bench-int8 bench-scale bench-trends screenshots lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: setup
 	$(PY) bench/embed_speed.py --json docs/bench-embed.json
 	$(PY) bench/compare.py --json docs/bench-compare.json
 	$(PY) bench/stability.py --json docs/bench-stability.json
+
+# The same whole-run bench in the arithmetic a CPU with VNNI and no bf16 runs (int8 weights, activations quantised
+# as the model runs), on whatever CPU this is.
+bench-int8: setup
+	PAPERTRENDS_EMBEDDING_PRECISION=int8 $(PY) bench/compare.py --json docs/bench-compare-int8.json
 
 bench-scale: setup
 	$(PY) bench/scale.py --json docs/bench-scale.json

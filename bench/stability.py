@@ -36,8 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CACHE = ROOT / ".cache" / "bench"
-RUNTIMES = [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "bf16"), ("onnx-int8", "auto"),
-            ("openvino-int8", "auto")]  # fmt: skip
+RUNTIMES = [("st-fp32", "auto"), ("openvino", "f32"), ("openvino", "bf16"), ("openvino", "int8"),
+            ("onnx-int8", "auto"), ("openvino-int8", "auto")]  # fmt: skip
 
 
 def cpu() -> str:
