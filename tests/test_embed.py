@@ -66,9 +66,11 @@ def test_cache_embeds_each_text_once(tmp_path: Path, embedder: Embedder) -> None
     ("backend", "precision", "mean", "floor", "odd", "one_cache"),
     [
         ("openvino", "f32", 0.999, 0.999, 0.999, True),
-        ("openvino", "auto", 0.999, 0.999, 0.999, True),  # bf16 where the CPU has it, f32 elsewhere: the same bar
+        ("openvino", "bf16", 0.999, 0.999, 0.999, True),  # f32 on a CPU without bf16: the same bar
         # int8 weights, activations quantised per token as it runs: 0.99928 on 6,141 abstracts, min 0.99876
         ("openvino", "int8", 0.999, 0.998, 0.99, True),
+        # bf16, int8 or f32, whichever this CPU (or PAPERTRENDS_EMBEDDING_PRECISION) picks: the loosest of their bars
+        ("openvino", "auto", 0.999, 0.998, 0.99, True),
         ("onnx-int8", "auto", 0.99, 0.97, 0.97, False),
         # static int8, its activations' ranges calibrated on abstracts: an empty text, one letter and one word 600
         # times fall outside them (0.89-0.98); abstracts and titles alone stay above 0.97 (0.99 on 150 titles)

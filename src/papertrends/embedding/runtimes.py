@@ -3,11 +3,11 @@
 - `SentenceTransformerEmbedder` (`st-fp32`): sentence-transformers itself, fp32: the reference.
 - `OpenVinoEmbedder` (`openvino`): the model exported once per machine to ONNX and run by OpenVINO, with no
   torch in the run's memory, in the arithmetic the CPU does fastest while keeping the vectors:
-  - bf16 where the CPU computes it natively (AVX512-BF16, AMX): cosine 0.99998 to sentence-transformers, 2.4-2.6x
-    its papers/s on 2 Zen 4 cores;
+  - bf16 where the CPU computes it natively (AVX512-BF16, AMX): cosine 0.99998 to sentence-transformers, 2.3-2.6x
+    its papers/s on 2 Zen 4 cores (bench/embed_speed.py);
   - else int8 where it has int8 dot products (AVX512-VNNI, AVX-VNNI, AMX): the weights stored as int8 and the
     activations quantised per token as it runs (OpenVINO's dynamic quantisation): cosine 0.99928 (min 0.99876 on
-    6,141 abstracts), 1.6-1.9x f32's papers/s with bf16 off on the same Zen 4 cores;
+    6,141 abstracts), 1.96x f32's papers/s and 2.64x sentence-transformers' on the same Zen 4 cores;
   - else, or when asked, f32.
   They read the same weights and their topics agree at the stability bar (docs/stability.md): one cache.
 - `OnnxInt8Embedder` (`onnx-int8`): int8 weights under ONNX Runtime, cosine 0.998: another model, cached apart.
