@@ -93,3 +93,23 @@ def test_fast_backends_give_sentence_transformers_vectors(
     cosine = (reference * vectors).sum(axis=1)
     assert vectors.shape == reference.shape and vectors.dtype == np.float32
     assert cosine[:-3].mean() > mean and cosine[:-3].min() > floor and cosine[-3:].min() > odd, cosine
+
+
+def test_batches_are_padded_to_a_few_shapes_and_never_past_the_length_limit() -> None:
+    """Token counts are rounded up to a multiple of 32 (the runtime keeps kernels per shape seen), capped at the
+    truncation length, which need not be a multiple; the padding is masked, so the vectors do not move."""
+    texts = ["x", "a short title", "graph networks " * 8, "word " * 40, "word " * 600]
+    config = EmbeddingConfig(backend="openvino", precision="f32", batch_size=1, max_seq_length=48)
+    fast = make_embedder(config)
+    run, _ = fast._load()  # type: ignore[attr-defined] - the TokenEncoder's compiled model
+    widths: list[int] = []
+
+    def recording(feed: dict[str, np.ndarray]) -> np.ndarray:
+        widths.append(feed["input_ids"].shape[1])
+        return run(feed)
+
+    fast._run = recording  # type: ignore[attr-defined]
+    vectors = fast.encode(texts)
+    assert widths == [32, 32, 32, 48, 48]  # 3, 5 and 18 tokens; 42; 602 cut to 48
+    reference = make_embedder(EmbeddingConfig(backend="st-fp32", batch_size=1, max_seq_length=48)).encode(texts)
+    assert (reference * vectors).sum(axis=1).min() > 0.999
