@@ -57,6 +57,18 @@ def test_parse_reports_a_bad_file_and_exits_non_zero(tmp_path: Path) -> None:
     assert "bad.json:1: invalid JSON" in done.stderr and "24 entries" in done.stdout
 
 
+def test_the_installed_command_passes_on_the_exit_code(tmp_path: Path) -> None:
+    """The `papertrends` script pip wrote (its entry point, `console`, freezes the heap before the exit)."""
+    exe = Path(sys.executable).with_name("papertrends")
+    if not exe.exists():
+        pytest.skip(f"no {exe}: papertrends is not installed into this interpreter's environment")
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{")
+    done = subprocess.run([str(exe), "parse", str(bad)], cwd=tmp_path, text=True, capture_output=True, timeout=120)
+    assert done.returncode == 1 and "bad.json:1: invalid JSON" in done.stderr
+    assert subprocess.run([str(exe), "--help"], capture_output=True, timeout=120).returncode == 0
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
