@@ -46,10 +46,16 @@ def cpu() -> str:
         text = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
     except OSError:
         return platform.processor() or platform.machine()
-    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in text.splitlines() if ":" in line)}
     flags = set(fields.get("Flags", "").split())
-    have = [f for f in ("avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8") if f in flags]
-    return f"{fields.get('Model name', '?').strip()}, {os.cpu_count()} cores ({', '.join(have) or 'no AVX-512'})"
+    have = [f for f in ("avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8") if f in flags]
+    name = fields.get("Model name", "?")
+    # a cloud's AMD EPYC is often named by no more than that: its family says the core (Zen 3 has no AVX-512)
+    family = fields.get("CPU family", "")
+    core = {"26": "Zen 5", "25": "Zen 4" if "avx512f" in flags else "Zen 3", "23": "Zen 1-2"}.get(family)
+    if fields.get("Vendor ID") == "AuthenticAMD" and core:
+        name += f" {core} (family {family}, model {fields.get('Model', '?')})"
+    return f"{name}, {os.cpu_count()} cores ({', '.join(have) or 'no AVX-512'})"
 
 
 def corpus(folder: Path) -> tuple[list[str], list[str], list[str]]:
