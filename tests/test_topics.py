@@ -3,6 +3,9 @@ known answers on small constructed inputs."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -142,3 +145,30 @@ def test_sizes_scale_with_the_square_root_of_the_corpus(papers: int, min_cluster
     fixed = Settings().with_overrides(hdbscan={"min_cluster_size": 12}, topics={"top_level_topics": 5})
     assert (fit_sizes(fixed, papers).min_cluster_size, fit_sizes(fixed, papers).top_level_topics) == (12, 5)
     assert fit_sizes(Settings(), 12).n_neighbors == 11
+
+
+LAYOUT_IN_A_NEW_PROCESS = """
+import sys
+import os
+from pathlib import Path
+
+import numpy as np
+from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings
+x = np.random.default_rng(0).normal(size=(120, 16)).astype(np.float32)
+settings = EnsembleSettings(members=1, n_neighbors=10, n_components=5, min_dist=0.0, n_epochs=30, augment=1.0, seed=7)
+np.save(sys.argv[1], EnsembleReducer(settings).fit(x).layouts_[0])
+"""
+
+
+def test_umaps_compiled_functions_are_kept_for_the_next_process(tmp_path: Path) -> None:
+    """The first process compiles umap-learn's functions into the cache; the next loads them, to the same layout."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    for run in ("first", "second"):
+        subprocess.run([sys.executable, "-c", LAYOUT_IN_A_NEW_PROCESS, str(tmp_path / f"{run}.npy")], env=env,
+                       check=True, capture_output=True)  # fmt: skip
+    kept = {p.name.split("-")[0] for p in (tmp_path / "numba").rglob("*.nbi")}
+    assert {"umap_.smooth_knn_dist", "umap_.compute_membership_strengths"} <= kept
+    assert np.array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
