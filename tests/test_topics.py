@@ -172,3 +172,10 @@ def test_umaps_compiled_functions_are_kept_for_the_next_process(tmp_path: Path) 
     kept = {p.name.split("-")[0] for p in (tmp_path / "numba").rglob("*.nbi")}
     assert {"umap_.smooth_knn_dist", "umap_.compute_membership_strengths"} <= kept
     assert np.array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
+
+
+def test_top_level_groups_are_the_same_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, truth = blobs(30, 9, seed=5)
+    side_by_side = group_topics(x, truth, 3, seed=42)
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert group_topics(x, truth, 3, seed=42) == side_by_side
