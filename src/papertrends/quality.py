@@ -44,9 +44,8 @@ def diversity(topics: Sequence[Sequence[str]]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class WindowCounts:
-    """How many windows hold each word (by its index in `words`), and each pair; gensim's accumulator protocol."""
+    """How many windows hold each word (by its index), and each pair; gensim's accumulator protocol."""
 
-    words: list[str]
     together: sparse.csr_matrix  # windows holding both words; the diagonal: windows holding the word
     num_docs: int  # gensim's name for the number of windows
 
@@ -98,7 +97,7 @@ def window_counts(texts: Sequence[Sequence[str]], words: Sequence[str], window: 
                                     shape=(int(windows.sum()), len(words)))  # fmt: skip
         present.data[:] = 1  # a window holds a word once, however many of its copies entered it
         together = (present.T @ present).tocsr()
-    return WindowCounts(list(words), together, int(windows.sum()))
+    return WindowCounts(together, int(windows.sum()))
 
 
 def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], vocabulary: set[str]) -> float:
