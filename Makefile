@@ -4,17 +4,31 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup browser run test bench bench-int8 bench-scale bench-trends screenshots lint clean
+.PHONY: setup lock browser run test bench bench-int8 bench-scale bench-trends screenshots lint clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+PIP_VERSION := 26.3
+
+# Installs exactly what requirements.lock names (versions and hashes: what was tested is what installs), then the
+# package itself without resolving anything. torch is locked to its CPU build (2.13.0+cpu), so pip cannot pick a
+# newer torch with several GB of CUDA packages.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# The CPU build first: any other spelling lets pip fetch a newer torch with several GB of CUDA packages.
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Refreshes the lock from pyproject.toml's ranges on purpose (newest versions that fit; commit it on its own, after
+# `make test` passes on it). tests/test_lockfile.py fails while the lock does not match pyproject.toml.
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION) pip-tools==7.7.0
+	$(VENV)/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras --extra dev \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	rm -f $(STAMP)
 
 # The browser tests drive Debian's Chromium through its chromedriver (a browser download would fail offline).
 browser:

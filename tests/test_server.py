@@ -172,3 +172,24 @@ def test_an_incremental_scheduled_run_from_trigger_to_report(server: dict) -> No
 
     with open_store(server["tmp"] / "pt.duckdb") as store:
         assert store.counts()["papers"] == 360 + 6  # the new digest's six papers are in
+
+
+def test_prefects_own_listing_commands_work_against_the_server(server: dict) -> None:
+    """What Prefect's docs tell a user to type: the locked fastapi / pydantic / starlette must be a set under which
+    the CLI's filter requests are accepted (from fastapi 0.151 the server answers 422 to its `"limit": null`)."""
+
+    async def read(client):  # noqa: ANN001, ANN202
+        try:
+            return await client.read_deployment_by_name(DEPLOYMENT)
+        except Exception:  # noqa: BLE001 - not registered yet
+            return None
+
+    _wait(lambda: _client_call(server["url"], read), 120, "the deployment")
+    env = {**server["env"], "COLUMNS": "200"}  # the tables are not cut to a narrow terminal's width
+    for command in (["deployment", "ls"], ["flow-run", "ls"], ["artifact", "ls"]):
+        done = subprocess.run([sys.executable, "-m", "prefect", *command], env=env, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        out = done.stdout + done.stderr
+        assert done.returncode == 0 and "422" not in out, f"prefect {' '.join(command)}: {out[-2000:]}"
+        if command[0] == "deployment":
+            assert DEPLOYMENT.split("/")[-1] in out
