@@ -36,6 +36,12 @@ def start_read_ahead(settings: Settings) -> ReadAhead | None:
 
 class PrefectOrchestrator:
     def run(self, settings: Settings, *, progress: bool, refit: bool) -> RunSummary:
+        """Raises DatabaseBusyError before any flow starts when another run holds the database: the refusal is one
+        message, not a flow run failing with a traceback (the flow still holds the lock itself for its whole run)."""
+        from papertrends.lock import RunLock
+
+        with RunLock(settings.store.path, wait_seconds=settings.store.lock_wait_seconds):
+            pass
         start_read_ahead(settings)  # before Prefect is imported and its API started: seconds of start-up
         from flows.api import api_url, reporting_to
         from flows.update import task_runner_for, update_steps

@@ -47,7 +47,8 @@ def fetch_task(settings: Settings, days: int) -> FetchResult:
 @task(name="read snapshots", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
 def read_task(settings: Settings, files: list[Path], seen: set[str]) -> ReadResult:
     s = settings.snapshots
-    return read_files(files, fmt=s.format, dates=dict(s.dates), seen=seen, fields=dict(s.fields))
+    return read_files(files, fmt=s.format, dates=dict(s.dates), seen=seen, fields=dict(s.fields),
+                      approximate=dict(s.approximate_dates))  # fmt: skip
 
 
 @task(name="read snapshots (read ahead)", cache_policy=NO_CACHE)
@@ -259,6 +260,7 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
     with open_store(settings.store.path) as store:
         counts = store.counts()
         fingerprint = store.snapshot_fingerprint()
+        uncertain = store.uncertain_dates()
     summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
                          counts["rejected_files"], embedded, fetched=fetched, seconds=seconds,
                          settings_hash=settings.settings_hash(),
@@ -287,6 +289,7 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
             quality=json.dumps(result.metrics.quality or {}),
             versions=package_versions(),
             config=settings.as_toml(),
+            uncertain_dates=uncertain,
         )
         summary.report = _timed(seconds, "report", render_task, settings, run_info, result)
         summary.status = "completed"

@@ -8,8 +8,10 @@ link but the report's own. Screenshots land in test-output/screenshots/.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -219,3 +221,40 @@ def test_window_and_topic_selectors_and_a_topic_page(report: Path, browser) -> N
     _open(browser, report / "runs" / "index.html")
     assert len(browser.find_elements("css selector", "#run-table tbody tr")) == 2
     browser.save_screenshot(str(SHOTS / "runs.png"))
+
+
+@pytest.fixture(scope="module")
+def short_report(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, sample_vectors) -> Path:
+    """Two digests eight weeks and two days apart: the status history has one week, the share charts two points."""
+    from flows.update import update_flow
+
+    tmp = tmp_path_factory.mktemp("short")
+    folder = tmp / "snapshots"
+    folder.mkdir()
+    for name in ("000_0b59495500438832.txt", "004_290da2b1a9fff3c8.txt"):
+        shutil.copy(SAMPLES / name, folder)
+    db = tmp / "pt.duckdb"
+    preload_embeddings(db, sample_vectors)
+    dates = {"000_0b59495500438832.txt": date(2025, 12, 26)}  # a Friday; the other digest is 2025-10-29
+    update_flow(overrides={"snapshots": {"folder": folder, "dates": dates}, "store": {"path": db},
+                           "report": {"folder": tmp / "reports"}}, progress=False)  # fmt: skip
+    return tmp / "reports"
+
+
+def test_a_short_history_is_drawn_on_date_axes(short_report: Path, browser) -> None:
+    """Plotly's automatic range over one or two dates zooms into fractions of a second ('23:59:59.9996'): every
+    time axis on a topic page reads as dates, with the points inside its range."""
+    pages = sorted((short_report / "topics").glob("*.html"))
+    assert pages
+    for page in pages:
+        _open(browser, page)
+        for figure in ("fig-share", "fig-status"):
+            ticks = browser.execute_script(
+                f"const f = document.getElementById('{figure}');"
+                "return f ? Array.from(f.querySelectorAll('.xtick text')).map(t => t.textContent) : null;"
+            )
+            if ticks is None:
+                continue
+            days = [t for t in ticks if re.fullmatch(r"\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2} \d{1,2}(\d{4})?", t)]
+            assert ticks and days == ticks and not any(":" in t for t in ticks), (page.name, figure, ticks)
+    browser.save_screenshot(str(SHOTS / "topic-short-history.png"))

@@ -57,6 +57,9 @@ def test_the_cli_refuses_a_second_run(tmp_path: Path) -> None:
                               timeout=300)  # fmt: skip
         assert done.returncode == 1
         assert "is in use by another papertrends run" in done.stderr
+        # One message, no engine traceback above it (Prefect's log keeps a flow run's states; none was started).
+        assert "Traceback" not in done.stderr + done.stdout
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     finally:
         holder.kill()
         holder.wait()

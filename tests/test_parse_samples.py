@@ -79,13 +79,24 @@ def test_header_dates_get_their_year_from_the_listed_papers() -> None:
 def test_header_without_dated_papers_uses_the_file_time_for_the_year() -> None:
     data = SAMPLE_FILES[3].read_bytes()
     snap = parse_snapshot(data, "x.txt", mtime=datetime(2024, 9, 1, tzinfo=UTC))
-    assert snap.digest.value == date(2024, 8, 11) and snap.digest.rule == "header"
+    assert snap.digest.value == date(2024, 8, 11) and snap.digest.rule == "header-mtime"
+    assert not snap.digest.certain  # a checkout's day would give it another year
+
+
+def test_an_approximate_date_replaces_the_file_time_and_stays_uncertain() -> None:
+    data = SAMPLE_FILES[2].read_bytes()
+    mtime = datetime(2027, 3, 4, tzinfo=UTC)
+    snap = parse_snapshot(data, "002.txt", mtime=mtime, approximate_date=date(2026, 1, 9))
+    assert (snap.digest.value, snap.digest.rule, snap.digest.certain) == (date(2026, 1, 9), "approximate", False)
+    assert not any("modification time" in w for w in snap.warnings)
+    dated = parse_snapshot(SAMPLE_FILES[0].read_bytes(), "000.txt", mtime=mtime, approximate_date=date(2026, 1, 9))
+    assert (dated.digest.value, dated.digest.certain) == (date(2026, 1, 1), True)  # the page's own date wins
 
 
 def test_undated_file_falls_back_to_mtime_with_a_warning() -> None:
     data = SAMPLE_FILES[2].read_bytes()
     snap = parse_snapshot(data, "002.txt", mtime=datetime(2025, 3, 4, 10, tzinfo=UTC))
-    assert snap.digest.value == date(2025, 3, 4) and snap.digest.rule == "mtime"
+    assert snap.digest.value == date(2025, 3, 4) and snap.digest.rule == "mtime" and not snap.digest.certain
     assert any("modification time" in w for w in snap.warnings)
 
 

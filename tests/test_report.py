@@ -145,3 +145,18 @@ def test_rising_and_fading_phrases_are_on_the_index_their_topics_pages_and_expor
     assert "convolution" not in (tmp_path / "topics" / "0.html").read_text(encoding="utf-8")
     terms = pd.read_csv(tmp_path / "data" / "term_trends.csv")
     assert list(terms["term"]) == ["agent <b>", "convolution"] and list(terms["topic_ids"].astype(str)) == ["0 1", "1"]
+
+
+def test_time_axes_of_one_or_two_points_span_days_not_milliseconds() -> None:
+    from papertrends.report.figures import build_status_band, build_topic_share_figure
+
+    one = pd.DataFrame({"window_start": [date(2026, 1, 9)], "window": ["day"], "topic_id": [3], "n": [4],
+                        "total": [20], "share": [0.2], "lo": [0.1], "hi": [0.4], "upvote_share": [0.3]})  # fmt: skip
+    axis = build_topic_share_figure(one, 3, "agents", "day").layout.xaxis
+    assert axis.type == "date" and list(axis.range) == ["2026-01-06", "2026-01-12"] and axis.tickformat == "%Y-%m-%d"
+    history = pd.DataFrame({"as_of": [date(2026, 1, 11)], "topic_id": [3], "status": ["steady"], "effect": [0.1]})
+    band = build_status_band(history, "agents")
+    assert list(band.layout.xaxis.range) == ["2026-01-04", "2026-01-18"]
+    assert band.data[0].width == 7 * 86_400_000 and band.data[0].offset == -7 * 86_400_000  # the week it reports
+    long = pd.concat([one.assign(window_start=date(2025, 6, 1) + pd.Timedelta(days=7 * i)) for i in range(10)])
+    assert build_topic_share_figure(long, 3, "agents", "day").layout.xaxis.range is None  # plotly's own, as ever

@@ -269,3 +269,30 @@ def test_a_subtopic_that_rises_inside_a_flat_topic_is_emerging_and_its_topic_is_
     assert set(subs.loc[[12, 13], "status"]) == {"steady"}
     whole = trend_table(prevalence(assignments, sightings, "day"), settings.trends).set_index("topic_id")
     assert set(whole["status"]) == {"steady"}  # the topics did not move
+
+
+def test_a_topic_only_an_undated_file_holds_is_not_called_emerging() -> None:
+    """Twenty weekly digests that state their dates hold topics 0 and 1; one more file, dated only by its time (a
+    checkout's day, after them), holds all of topic 2. On every sighting topic 2 looks new, so emerging; on the
+    sightings a trend may rest on it is steady, and the dated topics keep their statuses."""
+    from papertrends.analysis import dated
+
+    start = date(2025, 1, 5)
+    rows = []
+    for week in range(20):
+        day = start + timedelta(weeks=week)
+        rows += [(day, f"w{week}-{i}", i % 2, True) for i in range(10)]
+    last = start + timedelta(weeks=20)
+    rows += [(last, f"u-{i}", 2, False) for i in range(14)]
+    sightings = pd.DataFrame(rows, columns=["digest_date", "paper_id", "topic_id", "certain"]).assign(upvotes=1)
+    assignments = sightings[["paper_id", "topic_id"]]
+
+    def statuses(seen: pd.DataFrame) -> dict[int, str]:
+        table = trend_table(prevalence(assignments, seen, "day"), CONFIG)
+        return dict(zip(table["topic_id"], table["status"], strict=True))
+
+    assert statuses(sightings)[2] == "emerging"  # what the file's time alone would have said
+    tested = dated(sightings)
+    assert len(tested) == 200 and tested["certain"].all()
+    assert statuses(tested) == {0: "steady", 1: "steady", 2: "steady"}
+    assert dated(sightings.assign(certain=False)) is not None and len(dated(sightings.assign(certain=False))) == 214

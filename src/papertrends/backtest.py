@@ -64,8 +64,9 @@ def backtest(
     """Run the analysis at each step from `start` over the digests up to it. Returns the steps and, per step and
     topic, what the report would have said (COLUMNS); `on_step` sees each step's whole analysis. With no `start`,
     the first step is eight weeks after the first digest: before that there is no past to depart from."""
-    read = read_snapshots(settings.snapshots.folder, fmt=settings.snapshots.format, dates=settings.snapshots.dates,
-                          fields=settings.snapshots.fields)  # fmt: skip
+    source = settings.snapshots
+    read = read_snapshots(source.folder, fmt=source.format, dates=source.dates, fields=source.fields,
+                          approximate=source.approximate_dates)  # fmt: skip
     snapshots = sorted(read.snapshots, key=lambda s: s.digest.value)
     if not snapshots:
         raise ValueError(f"no snapshot could be read under {settings.snapshots.folder}")

@@ -24,6 +24,10 @@ class SnapshotsConfig(_Section):
     folder: Path = Path("snapshots")
     format: Literal["auto", "text", "markdown", "html", "hf-json", "jsonl", "csv"] = "auto"
     dates: dict[str, date] = Field(default_factory=dict, description="file name -> digest date, given by the user")
+    approximate_dates: dict[str, date] = Field(
+        default_factory=dict,
+        description="file name -> an approximate date for a digest that states none (instead of the file's time)",
+    )
     fields: dict[str, str] = Field(
         default_factory=dict, description="JSON Lines/CSV exports: our field name -> the export's field name"
     )

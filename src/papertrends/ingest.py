@@ -44,9 +44,12 @@ def read_snapshots(
     dates: dict[str, date] | None = None,
     seen: set[str] | frozenset[str] = frozenset(),
     fields: dict[str, str] | None = None,
+    approximate: dict[str, date] | None = None,
 ) -> ReadResult:
     """Parse every snapshot file under `folder` whose content is not in `seen` (content hashes)."""
-    return read_files(list_snapshot_files(folder), fmt=fmt, dates=dates, seen=seen, fields=fields)
+    return read_files(
+        list_snapshot_files(folder), fmt=fmt, dates=dates, seen=seen, fields=fields, approximate=approximate
+    )
 
 
 def merge_reads(parts: list[ReadResult]) -> ReadResult:
@@ -66,9 +69,12 @@ def read_files(
     dates: dict[str, date] | None = None,
     seen: set[str] | frozenset[str] = frozenset(),
     fields: dict[str, str] | None = None,
+    approximate: dict[str, date] | None = None,
 ) -> ReadResult:
-    """Parse these snapshot files (those whose content is not in `seen`); a bad file is set aside."""
+    """Parse these snapshot files (those whose content is not in `seen`); a bad file is set aside. `dates` and
+    `approximate`: digest dates the user gives by file name (`[snapshots.dates]`, `[snapshots.approximate_dates]`)."""
     dates = dates or {}
+    approximate = approximate or {}
     snapshots: list[Snapshot] = []
     rejected: list[Rejected] = []
     unchanged = 0
@@ -84,8 +90,11 @@ def read_files(
             unchanged += 1
             continue
         try:
+            given, about = dates.get(path.name), approximate.get(path.name)
             snapshots.append(
-                parse_snapshot(data, str(path), fmt=fmt, explicit_date=dates.get(path.name), mtime=mtime, fields=fields)
+                parse_snapshot(
+                    data, str(path), fmt=fmt, explicit_date=given, mtime=mtime, fields=fields, approximate_date=about
+                )  # fmt: skip
             )
         except ParseError as e:
             log.info("rejected %s", e)
@@ -130,7 +139,8 @@ class ReadAhead:
         self.stamps = _stamps(self.files)
         self.first_file_s: float | None = None
         self._result: ReadResult | None = None
-        options = {"fmt": s.format, "dates": dict(s.dates), "seen": seen, "fields": dict(s.fields)}
+        options = {"fmt": s.format, "dates": dict(s.dates), "seen": seen, "fields": dict(s.fields),
+                   "approximate": dict(s.approximate_dates)}  # fmt: skip
         self._thread = threading.Thread(target=self._read, args=(options,), name="papertrends-read-ahead", daemon=True)
         self._thread.start()
 

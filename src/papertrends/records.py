@@ -175,3 +175,4 @@ class RunInfo:
     quality: str  # the fit's NPMI and diversity, as JSON
     versions: dict[str, str]
     config: str  # the settings, as TOML
+    uncertain_dates: tuple[str, ...] = ()  # "file: date (rule)" for each digest that does not state its own date

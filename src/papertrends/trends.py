@@ -38,7 +38,7 @@ HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
-RULES = "2026-11-22b"  # the rules' version: change it with them, and no stored history is taken as it was
+RULES = 2  # the rules' version: raise it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
@@ -246,6 +246,8 @@ def _since(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | N
 
 
 def _status(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> str:
+    if row.n == 0:  # type: ignore[attr-defined]
+        return "steady"  # no paper in the digests tested (its papers are in undated ones only): nothing is called
     last = pd.Timestamp(row.last_seen) if row.last_seen is not None else None  # type: ignore[attr-defined]
     if last is None or end - last > timedelta(days=config.gone_days):
         return "gone"

@@ -107,6 +107,14 @@ def subtopic_trends(
     return table[table["topic_id"].isin(listed)]
 
 
+def dated(sightings: pd.DataFrame) -> pd.DataFrame:
+    """The sightings a trend may rest on: those whose digest states its own date (`certain`), or all of them when
+    none does (a folder of files dated only by their times still has a history, all of it equally uncertain)."""
+    if "certain" not in sightings or not sightings["certain"].any():
+        return sightings
+    return sightings[sightings["certain"].astype(bool)]
+
+
 def measure(
     fitted: Fitted,
     chash: str,
@@ -115,18 +123,21 @@ def measure(
     earlier: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Analysis:
     """Prevalence per digest date, week, month and publication month; each topic's trend and status.
-    `earlier`: the last run's daily prevalence and status history, whose unchanged weeks are not computed again."""
+    `earlier`: the last run's daily prevalence and status history, whose unchanged weeks are not computed again.
+    The charts show every sighting; the trend tests read only the `dated` ones, so a file dated by its time alone
+    (a copy or a checkout sets it) never makes a topic emerge."""
     assignments = fitted.assignments
     windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
     shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers)], ignore_index=True)
-    daily = shares[shares["window"] == "day"]
+    tested = dated(sightings)
+    daily = shares[shares["window"] == "day"] if tested is sightings else prevalence(assignments, tested, "day")
     history = status_history(daily, settings.trends, earlier)
     trends = trend_table(daily, settings.trends, reported_before(history))  # the history's last week, again
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
-    both = pd.concat([trends, subtopic_trends(assignments, sightings, fitted.topics, settings)], ignore_index=True)
+    both = pd.concat([trends, subtopic_trends(assignments, tested, fitted.topics, settings)], ignore_index=True)
     topics = topics.merge(both[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
     trends = trends.assign(label=trends["topic_id"].map(labels))
-    terms = term_trends(fitted.papers, sightings, assignments, settings.trends, settings.vectorizer)
+    terms = term_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer)
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
                     fitted.decision, fitted.fitted_papers, history, terms)  # fmt: skip

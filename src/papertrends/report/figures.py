@@ -52,6 +52,26 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int 
     return fig
 
 
+DAY_MS = 86_400_000
+PERIODS = {"day": (1, DAY_MS), "week": (7, 7 * DAY_MS), "month": (30, "M1")}  # days, and plotly's tick step
+
+
+def date_axis(fig: go.Figure, x: list[str], window: str) -> go.Figure:
+    """Dates on the x axis however few there are. Over one or two points plotly's automatic range zooms into
+    fractions of a second ("23:59:59.9996"); a short history is shown a period either side, ticked by day, week
+    or month."""
+    fig.update_xaxes(type="date")
+    days = sorted({str(d)[:10] for d in x if d})
+    if not days:
+        return fig
+    period, tick = PERIODS[window]
+    first, last = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+    if (last - first).days < 3 * period:
+        pad = pd.Timedelta(days=max(period, 3))
+        fig.update_xaxes(range=[f"{first - pad:%Y-%m-%d}", f"{last + pad:%Y-%m-%d}"], dtick=tick, tickformat="%Y-%m-%d")
+    return fig
+
+
 def ranked_topics(topics: pd.DataFrame) -> list[int]:
     """Top-level topic ids, largest first: the order colours are given in."""
     real = topics[(topics["topic_id"] >= 0) & (topics.get("level", "topic") == "topic")]
@@ -86,7 +106,7 @@ def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, wind
         ))  # fmt: skip
     fig = _layout(fig, f"Share of the papers by topic, per {WINDOWS_LABEL[window]}", WINDOW_NAMES[window], "share")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    return fig
+    return date_axis(fig, [str(d) for d in wide.index], window)
 
 
 def interval_band(x: list[str], rows: pd.DataFrame, *, visible: bool = True) -> list[go.Scatter]:
@@ -126,7 +146,7 @@ def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, win
         height=380,
     )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return fig
+    return date_axis(fig, [str(d) for d in frame["window_start"]], window)
 
 
 def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str, window: str) -> go.Figure:
@@ -148,7 +168,7 @@ def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str
         fig, f"{plot_text(label)[:80]}: share per {WINDOWS_LABEL[window]}", WINDOW_NAMES[window], "share", height=380
     )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return fig
+    return date_axis(fig, x, window)
 
 
 def build_topic_map_figure(points: pd.DataFrame, topics: pd.DataFrame) -> go.Figure:
@@ -226,11 +246,12 @@ def build_status_band(history: pd.DataFrame, label: str) -> go.Figure:
         mine = rows[rows["status"] == status]
         if mine.empty:
             continue
-        fig.add_trace(go.Bar(
+        fig.add_trace(go.Bar(  # each bar spans the week that ends on the day it was reported
             x=[str(d)[:10] for d in mine["as_of"]], y=[1] * len(mine), name=status, marker={"color": colour_},
+            offset=-7 * DAY_MS, width=7 * DAY_MS,
             customdata=mine["effect"].round(2).tolist(),
             hovertemplate="week to %{x}: " + status + " (%{customdata:+.2f} pts / 30 days)<extra></extra>",
         ))  # fmt: skip
     _layout(fig, f"Status, week by week: {plot_text(label)[:60]}", "week reported", "", height=170)
     fig.update_layout(barmode="stack", bargap=0, yaxis={"visible": False}, margin={"l": 60, "r": 20, "t": 40, "b": 40})
-    return fig
+    return date_axis(fig, [str(d) for d in rows["as_of"]], "week")

@@ -136,8 +136,12 @@ def parse_snapshot(
     explicit_date: date | None = None,
     mtime: datetime | None = None,
     fields: Mapping[str, str] | None = None,
+    approximate_date: date | None = None,
 ) -> Snapshot:
-    """Parse one snapshot's bytes. Raises ParseError (file, line, what was expected) and nothing else."""
+    """Parse one snapshot's bytes. Raises ParseError (file, line, what was expected) and nothing else.
+
+    `approximate_date`: the user's date for a digest that states none, taken instead of the file's time and, like
+    it, uncertain (the report shows it; no trend rests on it alone)."""
     if fmt not in FORMATS:
         raise ParseError(source, f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     fmt = detect_format(data, source) if fmt == "auto" else fmt
@@ -152,7 +156,9 @@ def parse_snapshot(
         raise ParseError(source, "nested too deeply to be a digest", line=1) from e
     if when is None:
         raise ParseError(source, "nothing dates this digest", hint="give its date in [snapshots.dates] or --date")
-    if when.rule == "explicit":
+    if when.rule == "mtime" and approximate_date is not None:
+        when = DigestDate(approximate_date, "approximate", "given by the user as approximate: the page states no date")
+    if when.rule in ("explicit", "approximate"):
         entries = tuple(replace(e, digest_date=None) for e in entries)  # the user's date wins over the rows'
     if when.rule == "mtime":
         warnings.append(f"digest date {when.value} taken from the file's modification time: {when.note}")

@@ -156,7 +156,8 @@ def decide_digest_date(
     json_date: date | None,
     mtime: datetime | None,
 ) -> DigestDate | None:
-    """Apply the rules in order; None when nothing dates the digest."""
+    """Apply the rules in order; None when nothing dates the digest. A header day whose year only the file's time
+    gives, and the file's time itself, are uncertain (`DigestDate.certain`)."""
     if explicit is not None:
         return DigestDate(explicit, "explicit", "given by the user")
     from_name = date_from_filename(filename)
@@ -168,7 +169,8 @@ def decide_digest_date(
         try:
             when = datetime(*captured[0].timetuple()[:3]) if captured is not None else mtime
             day, note = infer_header_year(header, listed, when)
-            return DigestDate(day, "header", note)
+            by_file_time = captured is None and note.startswith("year inferred from the file time")
+            return DigestDate(day, "header-mtime" if by_file_time else "header", note)
         except ValueError:
             pass
     if json_date is not None:

@@ -49,13 +49,24 @@ class Entry:
     digest_date: date | None = None  # exports that list several digests say which one per row
 
 
+# Rules whose date the digest itself does not state: a file's modification time (a copy or a checkout sets it), a
+# header day whose year came from it, a date the user gave as approximate. Such a date is shown, marked uncertain,
+# and no trend rests on it alone.
+UNCERTAIN_RULES = ("mtime", "header-mtime", "approximate")
+
+
 @dataclass(frozen=True, slots=True)
 class DigestDate:
-    """A digest's date and the rule that decided it (explicit, filename, header, json, mtime)."""
+    """A digest's date and the rule that decided it (explicit, filename, header, header-mtime, json, capture,
+    approximate, mtime)."""
 
     value: date
     rule: str
     note: str = ""
+
+    @property
+    def certain(self) -> bool:
+        return self.rule not in UNCERTAIN_RULES
 
 
 @dataclass(frozen=True, slots=True)

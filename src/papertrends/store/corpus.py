@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 import pandas as pd
 
 from papertrends.catalog import Catalog, Paper
 from papertrends.faults import crash_point
 from papertrends.snapshots import ParseError, Snapshot
+from papertrends.snapshots.model import UNCERTAIN_RULES
 from papertrends.store.database import Database, now
 
 PAPER_COLUMNS = [
@@ -120,14 +122,27 @@ class CorpusTables(Database):
             self._insert("rejections", rejects)
 
     def sightings(self) -> pd.DataFrame:
-        """One row per (digest date, paper): re-saved snapshots of one digest count once."""
+        """One row per (digest date, paper): re-saved snapshots of one digest count once. `certain`: some snapshot
+        that lists the paper on that date states the date itself (`snapshots.model.UNCERTAIN_RULES`)."""
         frame = self.db.execute(
-            """SELECT s.digest_date, s.paper_id, min(s.rank) AS rank, max(s.upvotes) AS upvotes
+            f"""SELECT s.digest_date, s.paper_id, min(s.rank) AS rank, max(s.upvotes) AS upvotes,
+                      bool_or(n.date_rule NOT IN ({", ".join("?" for _ in UNCERTAIN_RULES)})) AS certain
                FROM sightings s JOIN snapshots n ON n.snapshot_id = s.snapshot_id AND NOT n.superseded
-               GROUP BY s.digest_date, s.paper_id ORDER BY s.digest_date, s.paper_id"""
+               GROUP BY s.digest_date, s.paper_id ORDER BY s.digest_date, s.paper_id""",
+            list(UNCERTAIN_RULES),
         ).df()
         frame["digest_date"] = pd.to_datetime(frame["digest_date"]).dt.date
         return frame
+
+    def uncertain_dates(self) -> tuple[str, ...]:
+        """'file: date (rule)' for each current snapshot whose digest does not state its own date."""
+        rows = self.db.execute(
+            f"""SELECT source, digest_date, date_rule FROM snapshots
+                WHERE NOT superseded AND date_rule IN ({", ".join("?" for _ in UNCERTAIN_RULES)})
+                ORDER BY source""",
+            list(UNCERTAIN_RULES),
+        ).fetchall()
+        return tuple(f"{Path(source).name}: {day} ({rule})" for source, day, rule in rows)
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute(
