@@ -263,8 +263,8 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
         uncertain = store.uncertain_dates()
     summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
                          counts["rejected_files"], embedded, fetched=fetched, seconds=seconds,
-                         settings_hash=settings.settings_hash(),
-                         history_key=history_key(settings.trends))  # fmt: skip
+                         settings_hash=settings.settings_hash(), history_key=history_key(settings.trends),
+                         partial_total=counts["partial_papers"])  # fmt: skip
     try:
         result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)

@@ -22,6 +22,7 @@ class Paper:
     n_authors: int | None = None
     authors: tuple[str, ...] = ()
     organization: str | None = None
+    partial: bool = False  # its abstract is known only in part: a later listing with the whole one completes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,17 @@ class Catalog:
 
 
 def merge(old: Paper, entry: Entry) -> Paper:
-    """A later listing fills in and updates fields; an abstract is never replaced by a shorter (cut) one."""
-    abstract = entry.abstract if len(entry.abstract) > len(old.abstract) else old.abstract
+    """A later listing fills in and updates fields; an abstract is never replaced by a shorter (cut) one, and a
+    partial one is completed by a whole one (the paper's text, and so its embedding, changes once)."""
+    longer = len(entry.abstract) > len(old.abstract)
+    whole = not entry.partial and (longer or (old.partial and entry.abstract == old.abstract))
+    abstract = entry.abstract if longer else old.abstract
     title = entry.title or old.title
     return replace(
         old,
         title=title,
         abstract=abstract,
+        partial=False if whole else (entry.partial if longer else old.partial),
         text_hash=text_hash(title, abstract),
         arxiv_id=old.arxiv_id or normalize_arxiv_id(entry.arxiv_id),
         published=entry.published or old.published,
@@ -72,6 +77,7 @@ def _new_paper(entry: Entry) -> Paper:
         n_authors=entry.n_authors,
         authors=entry.authors,
         organization=entry.organization,
+        partial=entry.partial,
     )
 
 

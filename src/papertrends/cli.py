@@ -142,7 +142,8 @@ def format_summary(s: RunSummary) -> str:
         f" {s.digest_dates} digest dates)",
         f"  entries     {i.entries_read} read = {i.entries_stored} stored + {i.entries_rejected} rejected"
         + ("" if i.adds_up else "  (DOES NOT ADD UP)"),
-        f"  papers      {i.new_papers} new, {i.updated_papers} updated, {s.papers_total} total",
+        f"  papers      {i.new_papers} new, {i.updated_papers} updated, {s.papers_total} total"
+        + (f" ({s.partial_total} partial: the source cut the abstract)" if s.partial_total else ""),
         f"  embeddings  {s.embeddings_computed} computed" + (" (all cached)" if s.embeddings_computed == 0 else ""),
         f"  topics      {s.n_topics} ({s.n_subtopics} subtopics), outliers {s.outlier_share:.1%}"
         + (f" ({m.outliers_before:.0%} outside the members' consensus)" if m.outliers_before is not None else "")
@@ -201,6 +202,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
                         "published": e.published.isoformat() if e.published else None,
                         "upvotes": e.upvotes,
                         "truncated": e.truncated,
+                        "partial": e.partial,
                     },
                     ensure_ascii=False,
                 )

@@ -22,7 +22,7 @@ class _Section(BaseModel):
 
 class SnapshotsConfig(_Section):
     folder: Path = Path("snapshots")
-    format: Literal["auto", "text", "markdown", "html", "hf-json", "jsonl", "csv"] = "auto"
+    format: Literal["auto", "text", "markdown", "html", "hf-json", "jsonl", "csv", "feed"] = "auto"
     dates: dict[str, date] = Field(default_factory=dict, description="file name -> digest date, given by the user")
     approximate_dates: dict[str, date] = Field(
         default_factory=dict,

@@ -106,6 +106,7 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     settings_hash: str = ""
     history_key: str = ""  # the trend rules and settings its status history was computed under
+    partial_total: int = 0  # papers whose abstract the sources gave only in part
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from papertrends.snapshots.dates import PartialDate, capture_date, decide_digest_date, front_matter_date
+from papertrends.snapshots.feed import looks_like_feed, parse_feed
 from papertrends.snapshots.hfjson import parse_hf_json
 from papertrends.snapshots.html import looks_like_html, parse_html
 from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown, plain_lines
-from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot
+from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot, is_title
 from papertrends.snapshots.page import Page, PageEntry
 from papertrends.snapshots.paperpage import paper_page
 from papertrends.snapshots.tabular import parse_csv, parse_jsonl
@@ -35,7 +36,7 @@ __all__ = [
     "read_snapshot",
 ]
 
-FORMATS = ("auto", "text", "markdown", "html", "hf-json", "jsonl", "csv")
+FORMATS = ("auto", "text", "markdown", "html", "hf-json", "jsonl", "csv", "feed")
 SNAPSHOT_SUFFIXES = (
     ".txt",
     ".text",
@@ -48,6 +49,9 @@ SNAPSHOT_SUFFIXES = (
     ".ndjson",
     ".csv",
     ".tsv",
+    ".xml",
+    ".rss",
+    ".atom",
 )
 _JSONL_START = re.compile(r"\A\s*\{[^\n]*\}\s*\n\s*\{", re.S)
 
@@ -64,10 +68,15 @@ def detect_format(data: bytes, name: str) -> str:
         ".markdown": "markdown",
         ".html": "html",
         ".htm": "html",
+        ".xml": "feed",
+        ".rss": "feed",
+        ".atom": "feed",
     }
     if suffix in by_suffix:
         return by_suffix[suffix]
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if looks_like_feed(data[:20_000].decode("utf-8", "replace")):
+        return "feed"
     if looks_like_html(data[:8192].decode("utf-8", "replace")):
         return "html"
     if head[:1] == b"{" and _JSONL_START.match(head.decode("utf-8", "replace")):
@@ -160,6 +169,10 @@ def parse_snapshot(
         when = DigestDate(approximate_date, "approximate", "given by the user as approximate: the page states no date")
     if when.rule in ("explicit", "approximate"):
         entries = tuple(replace(e, digest_date=None) for e in entries)  # the user's date wins over the rows'
+    if dropped := [e for e in entries if not e.truncated and not is_title(e.title)]:
+        warnings.append(f"{len(dropped)} 'titles' are markup, links or symbols, not papers: left out "
+                        f"(first: line {dropped[0].line}, {dropped[0].title[:60]!r})")  # fmt: skip
+        entries = tuple(e for e in entries if e.truncated or is_title(e.title))
     if when.rule == "mtime":
         warnings.append(f"digest date {when.value} taken from the file's modification time: {when.note}")
     if not entries:
@@ -172,6 +185,8 @@ def parse_snapshot(
     warnings.extend(
         f"line {e.line}: entry {e.title[:60]!r} is cut off; it is not stored" for e in entries if e.truncated
     )
+    if partial := sum(e.partial and not e.truncated for e in entries):
+        warnings.append(f"{partial} entries carry only part of their abstract (cut by the source): stored, flagged")
     return Snapshot(source, hashlib.sha256(data).hexdigest(), fmt, when, entries, tuple(warnings))
 
 
@@ -228,6 +243,15 @@ def _parse(
         warnings.extend(digest.warnings)
         json_date = digest.date
         entries = digest.entries
+    elif fmt == "feed":
+        feed = parse_feed(text, source)
+        warnings.extend(feed.warnings)
+        when = decide_digest_date(
+            explicit=explicit, filename=name, header=None, listed=[], json_date=feed.date, mtime=mtime
+        )
+        if when is not None and when.rule == "json":
+            when = DigestDate(when.value, "feed", "the feed's own date (its items keep theirs)")
+        return when, feed.entries
     else:
         entries = parse_jsonl(text, source, fields) if fmt == "jsonl" else parse_csv(text, source, fields)
         row_dates = sorted({e.digest_date for e in entries if e.digest_date})

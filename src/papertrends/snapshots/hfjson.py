@@ -184,7 +184,7 @@ def entry_from_json(raw: object, rank: int, source: str, line: int | None) -> En
         organization=organization or None,
         published=iso_date(_first(parts, "publishedAt", "published", "published_at")),
         upvotes=_int(_first(parts, "upvotes")),
-        truncated=not abstract,
+        partial=not abstract,  # a title without its summary is still the paper: stored, flagged
     )
 
 

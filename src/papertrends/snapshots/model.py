@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,8 +46,22 @@ class Entry:
     organization: str | None = None
     published: date | None = None
     upvotes: int | None = None
-    truncated: bool = False
+    truncated: bool = False  # the file ends inside this entry: its title may be cut too, so it is not stored
     digest_date: date | None = None  # exports that list several digests say which one per row
+    partial: bool = False  # the source cut or left out the abstract (a feed's summary "..."): stored, flagged
+
+
+_NOT_A_TITLE = re.compile(r"^\s*(?:</?[a-z][a-z0-9-]*[\s>/]|<!--|https?://|www\.|!?\[!\[|!\[|data:|\{|\[\s*\])", re.I)
+
+
+def is_title(text: str) -> bool:
+    """Whether `text` can be a paper's title: not markup (`<video src=...`), a URL, an image or code, and made
+    mostly of letters. A saving tool's leftovers must never become a paper."""
+    text = text.strip()
+    if not text or _NOT_A_TITLE.match(text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return letters > 0 and letters >= 0.4 * len(text)
 
 
 # Rules whose date the digest itself does not state: a file's modification time (a copy or a checkout sets it), a

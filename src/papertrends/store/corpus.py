@@ -17,7 +17,7 @@ from papertrends.store.database import Database, now
 
 PAPER_COLUMNS = [
     "paper_id", "arxiv_id", "title_key", "title", "abstract", "text_hash", "published", "n_authors", "authors",
-    "organization",
+    "organization", "partial",
 ]  # fmt: skip
 
 
@@ -89,6 +89,7 @@ class CorpusTables(Database):
                 n_authors=r[7],
                 authors=tuple(r[8] or ()),
                 organization=r[9],
+                partial=bool(r[10]),
             )
             for r in rows
         }
@@ -148,10 +149,12 @@ class CorpusTables(Database):
         one = self.db.execute(
             """SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM papers),
                       (SELECT count(*) FROM sightings), (SELECT count(*) FROM rejections),
-                      (SELECT count(DISTINCT digest_date) FROM snapshots)"""
+                      (SELECT count(DISTINCT digest_date) FROM snapshots),
+                      (SELECT count(*) FROM papers WHERE partial)"""
         ).fetchone()
         assert one is not None
-        return dict(zip(["snapshots", "papers", "sightings", "rejected_files", "digest_dates"], one, strict=True))
+        names = ["snapshots", "papers", "sightings", "rejected_files", "digest_dates", "partial_papers"]
+        return dict(zip(names, one, strict=True))
 
     def find_papers(self, query: str) -> list[Paper]:
         """By paper id, arXiv id (any version), or else the words of the title."""

@@ -67,6 +67,7 @@ ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS superseded BOOLEAN DEFAULT false;
 ALTER TABLE embeddings ADD COLUMN IF NOT EXISTS backend VARCHAR;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS fitted_papers INTEGER;
 ALTER TABLE trends ADD COLUMN IF NOT EXISTS since DATE;
+ALTER TABLE papers ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
 """
 # Before the key named only what a vector means, it named the runtime too ("MODEL/openvino-bf16/len256"): such
 # vectors are the same model's and move to the runtime-free key, their runtime kept as provenance. Where two
