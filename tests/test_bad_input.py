@@ -94,7 +94,8 @@ def test_bom_and_crlf_parse_like_the_original() -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "jsonl", "csv", "hf-json"])
 def test_a_5_mb_abstract_parses_quickly(fmt: str) -> None:
-    abstract = ("word_with_underscores *starred* [bracket " * 130_000)[:5_000_000]
+    research = "We propose a model, train it on a new dataset and show it outperforms the baseline. "
+    abstract = research + ("word_with_underscores *starred* [bracket " * 130_000)[:5_000_000]
     data = {
         "text": f"Jan 2\n\nA Title\n\n{abstract}\n\n  • 2 authors\n·\nJan 1, 2025\n",
         "markdown": f"### [A Title](https://huggingface.co/papers/2501.00001)\n\n{abstract}\n\n* 2 authors\n\n· Jan 1",

@@ -44,12 +44,13 @@ def test_a_copy_under_another_name_is_the_same_snapshot(tmp_path: Path) -> None:
 
 
 def test_text_dump_and_json_digest_join_up_and_the_id_is_filled_in() -> None:
-    text = "Daily Papers\n\nMar 3\n\nA Study of Things: Part 1\n\nWe study things.\n\n  • 2 authors\n·\nMar 1, 2025\n"
+    abstract = "We study things in a careful way and find what they are made of."
+    text = f"Daily Papers\n\nMar 3\n\nA Study of Things: Part 1\n\n{abstract}\n\n  • 2 authors\n·\nMar 1, 2025\n"
     entry = {
         "paper": {
             "id": "2503.00001",
             "title": "A study of things - part 1",
-            "summary": "We study things.",
+            "summary": "We study things in a careful way and find what they are made of.",
             "authors": [{"name": "A"}, {"name": "B"}],
             "upvotes": 7,
             "publishedAt": "2025-03-01",

@@ -18,7 +18,7 @@ from papertrends.snapshots.feed import looks_like_feed, parse_feed
 from papertrends.snapshots.hfjson import parse_hf_json
 from papertrends.snapshots.html import looks_like_html, parse_html
 from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown, plain_lines
-from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot, is_title
+from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot, is_title, paper_like
 from papertrends.snapshots.page import Page, PageEntry
 from papertrends.snapshots.paperpage import paper_page
 from papertrends.snapshots.tabular import parse_csv, parse_jsonl
@@ -116,6 +116,7 @@ def _from_page(entry: PageEntry, rank: int, digest_day: date) -> Entry:
         published=published,
         upvotes=entry.upvotes,
         truncated=entry.truncated,
+        partial=not entry.abstract,  # a title linked to its paper, without the abstract: stored, flagged
     )
 
 
@@ -163,16 +164,15 @@ def parse_snapshot(
         when, entries = _parse(fmt, text, source, name, explicit_date, mtime, fields or {}, warnings)
     except RecursionError as e:
         raise ParseError(source, "nested too deeply to be a digest", line=1) from e
+    entries = _titled(entries, warnings)
+    if (reason := _not_a_digest(fmt, text, entries)) is not None:
+        raise ParseError(source, reason, line=1, hint=_NOT_A_DIGEST_HINT)
     if when is None:
         raise ParseError(source, "nothing dates this digest", hint="give its date in [snapshots.dates] or --date")
     if when.rule == "mtime" and approximate_date is not None:
         when = DigestDate(approximate_date, "approximate", "given by the user as approximate: the page states no date")
     if when.rule in ("explicit", "approximate"):
         entries = tuple(replace(e, digest_date=None) for e in entries)  # the user's date wins over the rows'
-    if dropped := [e for e in entries if not e.truncated and not is_title(e.title)]:
-        warnings.append(f"{len(dropped)} 'titles' are markup, links or symbols, not papers: left out "
-                        f"(first: line {dropped[0].line}, {dropped[0].title[:60]!r})")  # fmt: skip
-        entries = tuple(e for e in entries if e.truncated or is_title(e.title))
     if when.rule == "mtime":
         warnings.append(f"digest date {when.value} taken from the file's modification time: {when.note}")
     if not entries:
@@ -260,6 +260,47 @@ def _parse(
         explicit=explicit, filename=name, header=None, listed=[], json_date=json_date, mtime=mtime
     )
     return when, entries
+
+
+PAPER_SHARE = 0.5  # of a file's whole entries that must show they are papers for the file to be a digest
+SHORTEST_ABSTRACT = 5  # words: on a page that says it is HF's papers list, an entry's text must be this long
+_HF_PAGE = re.compile(
+    r"^\W*(?:daily papers|trending papers)\W*$|get trending papers in your email inbox|"
+    r"(?:daily|trending) papers\W+hugging ?face|^\W*(?:url source|url|source|canonical)\W*:?\W*https?://huggingface\.co/papers",
+    re.I | re.M,
+)
+_NOT_A_DIGEST_HINT = "only digests of papers are read: move the file out of the snapshot folder, or report its tool"
+
+
+def _titled(entries: tuple[Entry, ...], warnings: list[str]) -> tuple[Entry, ...]:
+    """The entries whose titles can be titles; the others (markup, links, symbols) are left out, with a warning."""
+    if dropped := [e for e in entries if not e.truncated and not is_title(e.title)]:
+        warnings.append(f"{len(dropped)} 'titles' are markup, links or symbols, not papers: left out "
+                        f"(first: line {dropped[0].line}, {dropped[0].title[:60]!r})")  # fmt: skip
+    return tuple(e for e in entries if e.truncated or is_title(e.title))
+
+
+def _not_a_digest(fmt: str, text: str, entries: tuple[Entry, ...]) -> str | None:
+    """Why a file is no digest of papers (a blog, a README, a shop, a CSV of other data), or None if it is one.
+
+    Most of its whole entries must show they are papers (`paper_like`: an arXiv id, or an abstract that reads as
+    one); a page that says it is Hugging Face's papers list needs only entries with some text. A feed was judged by
+    its reader (most items link to a paper)."""
+    whole = [e for e in entries if not e.truncated]
+    if fmt == "feed" or not entries:
+        return None
+    if not whole:
+        return f"none of its {len(entries)} entries is whole: nothing in it is a paper"
+    shown = sum(paper_like(e) for e in whole)
+    if shown >= PAPER_SHARE * len(whole):
+        return None
+    texts = sum(len(e.abstract.split()) >= SHORTEST_ABSTRACT for e in whole)
+    if fmt in ("text", "markdown", "html") and _HF_PAGE.search(text[:50_000]) and texts >= PAPER_SHARE * len(whole):
+        return None
+    return (
+        f"not a digest of papers: {shown} of its {len(whole)} entries show a paper (an arXiv id, or an abstract "
+        "that reads as one)"
+    )
 
 
 def read_snapshot(

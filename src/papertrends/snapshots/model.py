@@ -54,14 +54,41 @@ class Entry:
 _NOT_A_TITLE = re.compile(r"^\s*(?:</?[a-z][a-z0-9-]*[\s>/]|<!--|https?://|www\.|!?\[!\[|!\[|data:|\{|\[\s*\])", re.I)
 
 
+_TAG = re.compile(r"<[^<>]*>")
+_CUES = (
+    "we propose", "we present", "we introduce", "we show", "we demonstrate", "we study", "we investigate",
+    "we develop", "we find", "we evaluate", "this paper", "this work", "our method", "our approach", "our model",
+    "our framework", "our results", "state-of-the-art", "state of the art", "outperform", "benchmark", "dataset",
+    "experiment", "baseline", "empirical", "framework", "model", "algorithm", "neural", "learning", "training",
+    "inference", "approach", "method", "performance", "results", "task", "evaluation", "propose", "analysis",
+    "theory", "accuracy", "data",
+)  # fmt: skip
+_WORD = re.compile(r"[^\W\d_][\w'-]+")
+ABSTRACT_WORDS = 30  # a paper's abstract has at least this many words...
+ABSTRACT_CUES = 3  # ...and at least this many of a research abstract's words (_CUES)
+
+
 def is_title(text: str) -> bool:
-    """Whether `text` can be a paper's title: not markup (`<video src=...`), a URL, an image or code, and made
-    mostly of letters. A saving tool's leftovers must never become a paper."""
-    text = text.strip()
-    if not text or _NOT_A_TITLE.match(text):
+    """Whether `text` can be a paper's title: something is left when its tags are taken out (`<video src=...>`
+    leaves nothing), it is no URL, image or code, and it is mostly letters. A tool's leftovers never become a
+    paper."""
+    bare = _TAG.sub(" ", text).strip()
+    if not bare or _NOT_A_TITLE.match(bare):
         return False
-    letters = sum(c.isalpha() for c in text)
-    return letters > 0 and letters >= 0.4 * len(text)
+    letters = sum(c.isalpha() for c in bare)
+    return letters > 0 and letters >= 0.4 * len(bare)
+
+
+def reads_like_an_abstract(text: str) -> bool:
+    """A research abstract: long enough, and with the words abstracts are written in (we propose, dataset,
+    outperform, ...). A blog's paragraph, a README's section or a product's blurb is not one."""
+    low = text.lower()
+    return len(_WORD.findall(text)) >= ABSTRACT_WORDS and sum(cue in low for cue in _CUES) >= ABSTRACT_CUES
+
+
+def paper_like(entry: Entry) -> bool:
+    """An entry that shows it is a paper: an arXiv id, or an abstract that reads as one."""
+    return bool(entry.arxiv_id) or reads_like_an_abstract(entry.abstract)
 
 
 # Rules whose date the digest itself does not state: a file's modification time (a copy or a checkout sets it), a

@@ -82,7 +82,7 @@ class _Draft:
             organization=self.organization,
             published=self.published,
             upvotes=self.upvotes,
-            truncated=truncated or not self.abstract,
+            truncated=truncated or not (self.abstract or self.arxiv_id),  # a title linked to a paper is one
         )
 
 

@@ -180,6 +180,6 @@ def paper_page(fields: Mapping[str, str], lines: list[str], offset: int = 0) -> 
         line=offset + (arxiv_at + 2 if arxiv_at is not None else 1),
         arxiv_id=arxiv_id,
         published=published,
-        truncated=not abstract,
+        truncated=not (abstract or arxiv_id),
     )
     return Page(None, (entry,), (), dict(fields), kind="paper")

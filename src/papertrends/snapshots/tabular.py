@@ -88,7 +88,8 @@ def row_entry(row: Mapping[str, Any], rank: int, line: int, source: str, names: 
         organization=(str(_get(row, names["organization"])) or None) if _get(row, names["organization"]) else None,
         published=_date(_get(row, names["published"])),
         upvotes=_int(_get(row, names["upvotes"])),
-        truncated=not abstract,
+        truncated=not (abstract or arxiv_id),  # a row with neither an abstract nor a paper's id is no paper
+        partial=not abstract,
         digest_date=_date(_get(row, names["digest_date"])),
     )
 
