@@ -125,3 +125,31 @@ def test_recall_and_precision_on_titles_over_every_real_file(capsys: pytest.Capt
     with capsys.disabled():
         print(f"\nevery real file: papers {n} found {found} recall {right / n:.3f} precision {right / found:.3f}")
     assert right / n >= 0.98 and right / found >= 0.98
+
+
+def test_partial_papers_from_a_real_feed_are_completed_by_the_same_generators_whole_digest(tmp_path: Path) -> None:
+    """The mirror's RSS cuts every abstract at 800 characters; its index.json of the same run has them whole.
+    Stored from the feed, the 50 papers are partial and counted; the JSON completes each one once (a new text,
+    so a new embedding), and reading the feed again changes nothing."""
+    from papertrends.ingest import store_snapshots
+    from papertrends.store import open_store
+
+    feed = REAL / "feeds" / "saffeemirror-rss-2026-10-03.xml"
+    whole = REAL / "scraper-json-mirror-index.json"
+    copies = tmp_path / "rss.xml", tmp_path / "index.json"
+    for source, copy in zip((feed, whole), copies, strict=True):
+        copy.write_bytes(source.read_bytes())
+    with open_store(tmp_path / "pt.duckdb") as store:
+        first = store_snapshots(store, read_files([copies[0]]))
+        assert (first.new_papers, first.entries_stored) == (50, 50) and store.counts()["partial_papers"] == 50
+        texts = {p.paper_id: p.text_hash for p in store.papers().values()}
+        second = store_snapshots(store, read_files([copies[1]]))
+        assert (second.new_papers, second.updated_papers) == (0, 50) and store.counts()["partial_papers"] == 0
+        papers = store.papers()
+        assert all(papers[pid].text_hash != old and len(papers[pid].abstract) > 800 for pid, old in texts.items())
+        copies[0].write_bytes(feed.read_bytes() + b"\n")  # the feed saved again: a new snapshot, the same cut text
+        third = store_snapshots(store, read_files([copies[0]]))
+        assert store.counts()["partial_papers"] == 0 and third.new_papers == 0
+        assert {p.paper_id: p.text_hash for p in store.papers().values()} == {p.paper_id: p.text_hash for p in
+                                                                             papers.values()}  # fmt: skip
+        assert all(len(p.authors) > 3 for p in store.papers().values() if len(papers[p.paper_id].authors) > 3)

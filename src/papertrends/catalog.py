@@ -59,8 +59,8 @@ def merge(old: Paper, entry: Entry) -> Paper:
         text_hash=text_hash(title, abstract),
         arxiv_id=old.arxiv_id or normalize_arxiv_id(entry.arxiv_id),
         published=entry.published or old.published,
-        n_authors=entry.n_authors if entry.n_authors is not None else old.n_authors,
-        authors=entry.authors or old.authors,
+        n_authors=max(entry.n_authors or 0, old.n_authors or 0) or None,  # the fullest count any listing gave
+        authors=entry.authors if len(entry.authors) >= len(old.authors) else old.authors,  # a feed names only 3
         organization=entry.organization or old.organization,
     )
 
