@@ -16,6 +16,13 @@ from papertrends.snapshots.page import Item, Page, assemble, paper_id_in
 from papertrends.snapshots.text import is_chrome, split_front_matter
 
 _REF_DEF = re.compile(r"^\s{0,3}\[(?P<ref>[^\]]{1,40})\]:\s*<?(?P<url>\S+?)>?(?:\s+[\"'(].*)?$")
+# `[![](thumbnail.png)](https://huggingface.co/papers/ID)` or `[<video src=...></video>](.../papers/ID "View paper")`:
+# a clipped card opens with its media, linked to the paper whose title follows.
+_MEDIA_LINK = re.compile(
+    r"^\[\s*(?:!\[[^\]]{0,500}\]\([^)]{0,2000}\)|<(?:video|img|picture|source)\b[^>]{0,2000}>(?:\s*</video>)?)\s*\]"
+    r"\((?P<url>[^)\s]{1,2000})(?:\s+\"[^\"]{0,200}\")?\)$",
+    re.I,
+)
 _IMAGE = re.compile(r"!\[[^\]]{0,500}\]\([^)\s]{0,2000}(?:\s+\"[^\"]{0,200}\")?\)|!\[[^\]]{0,500}\]\[[^\]]{0,40}\]")
 _LINK = re.compile(
     r"\[(?P<text>[^\[\]]{0,8000})\](?:\((?P<url>[^)\s]{0,2000})(?:\s+\"[^\"]{0,200}\")?\)|\[(?P<ref>[^\]]{0,40})\])"
@@ -53,7 +60,9 @@ def _is_login(url: str) -> bool:
 
 def _classify(line: str, refs: dict[str, str]) -> tuple[str, str, str | None]:
     """(kind, text, arXiv id) for one Markdown line. Kinds: title, link (text linked to a paper), url (a bare
-    paper link), text, chrome."""
+    paper link), lead (a card's thumbnail or video linked to its paper, before its title), text, chrome."""
+    if (media := _MEDIA_LINK.match(line.strip())) is not None:
+        return "lead", "", paper_id_in(media["url"])
     line = _IMAGE.sub("", line).strip()
     line = _BULLET.sub("", line).lstrip("> ").strip()
     heading = _HEADING.match(line)
@@ -71,8 +80,8 @@ def _classify(line: str, refs: dict[str, str]) -> tuple[str, str, str | None]:
             target = "".join(parse_qs(urlsplit(url).query).get("next", []))  # `/papers/2606.00683`
             return ("votes", votes[1], paper_id_in(f"huggingface.co{target}")) if votes else ("chrome", text, None)
         arxiv_id = paper_id_in(url)
-        if _METAISH.match(text) or PUBLISHED_LINE.match(text):
-            return "text", _BULLET.sub("", text.lstrip("-*• ")).strip(), None  # `[- 3 authors](papers/ID)`
+        if _METAISH.match(text) or PUBLISHED_LINE.match(text):  # `[- 3 authors](papers/ID)`, `[207](papers/ID)`
+            return "text", _BULLET.sub("", text.lstrip("-*• ")).strip(), arxiv_id
         if arxiv_id and text and not _GENERIC_LINK_TEXT.match(text) and len(links) == 1:
             return ("title" if is_heading else "link"), text, arxiv_id
         if arxiv_id:
@@ -82,7 +91,7 @@ def _classify(line: str, refs: dict[str, str]) -> tuple[str, str, str | None]:
         if len(links) == 1 and not url:
             return "text", text, None  # `[...][33]` whose reference list was cut off: the text is all there is
         if len(links) == 1 and url and "huggingface.co/" in url and not url.rstrip("/").endswith("/papers"):
-            return "text", text, None  # an organisation or user link, e.g. before the `·` line
+            return "org", text, None  # an organisation or user link, e.g. before the `·` line
         return "chrome", text, None
     text = _plain(_LINK.sub(_link_text, line))
     if is_heading and text and not is_chrome(text) and not HEADER_LINE.match(text):
@@ -206,7 +215,7 @@ def parse_markdown(text: str) -> Page:
         if not raw.strip() or _REF_DEF.match(raw) or _SETEXT.match(raw.strip()):
             continue
         kind, content, arxiv_id = _classify(raw, refs)
-        if kind == "chrome" or not content and kind != "url" or is_chrome(content):
+        if kind == "chrome" or not content and kind not in ("url", "lead") or content and is_chrome(content):
             continue
         header_line = HEADER_LINE.match(content)
         if header_line and kind == "text" and not dates:

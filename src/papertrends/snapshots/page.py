@@ -34,7 +34,7 @@ def paper_id_in(text: str) -> str | None:
 class Item:
     line: int
     text: str
-    kind: str = "text"  # text | title | link (text linked to a paper) | url | votes (an upvote count)
+    kind: str = "text"  # text | title | link (text linked to a paper) | url | lead (media before a title) | votes
     arxiv_id: str | None = None
 
 
@@ -129,6 +129,13 @@ class _Assembler:
         if item.kind == "url":
             self._attach_id(item.arxiv_id)
             return i + 1
+        if item.kind == "lead":  # a card's media, linked to the paper whose title comes next
+            self.pending_id = item.arxiv_id
+            return i + 1
+        if item.kind == "org" and not (self._following(i) or "").startswith(SEPARATOR):
+            if self.current is not None and self.current.organization is None:
+                self.current.organization = clean_organization(item.text)  # a card's organisation, linked to it
+            return i + 1
         if item.kind == "title":
             self._start(item)
             return i + 1
@@ -138,6 +145,11 @@ class _Assembler:
             self._votes(item)
             return i + 1
         text = item.text
+        if item.arxiv_id and self.current is not None and self.current.arxiv_id in (None, item.arxiv_id):
+            self.current.arxiv_id = item.arxiv_id  # a card's author count or upvotes, linked to its paper
+            if votes := _UPVOTES.match(text):
+                self.current.upvotes = int(votes["a"] or votes["b"] or votes["c"])
+                return i + 1
         following = self._following(i)
         if (
             _AUTHORS.match(text)

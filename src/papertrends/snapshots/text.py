@@ -62,7 +62,7 @@ CHROME = frozenset(
     )
 )
 _GLUED_CHROME = re.compile(r"^(?:Subscribe|Get trending papers in your email inbox(?: once a day)?!)(?=\S)")
-_FOOTER = re.compile(r"^(?:©|\(c\)|copyright\b)", re.I)
+_FOOTER = re.compile(r"^(?:©|\(c\)|copyright\b|submitted by \S+$)", re.I)  # and a card's submitter
 _URL_LINE = re.compile(r"^<?https?://\S+>?$")
 
 
