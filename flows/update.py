@@ -25,6 +25,7 @@ from flows.orchestrator import READ_AHEAD
 from papertrends.analysis import Analysis, analyse
 from papertrends.config import EmbeddingConfig, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
+from papertrends.embedding.calibrate import runtime_note
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import ReadAhead, ReadResult, merge_reads, read_files, store_snapshots
 from papertrends.lock import RunLock
@@ -264,7 +265,8 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
     summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
                          counts["rejected_files"], embedded, fetched=fetched, seconds=seconds,
                          settings_hash=settings.settings_hash(), history_key=history_key(settings.trends),
-                         partial_total=counts["partial_papers"])  # fmt: skip
+                         partial_total=counts["partial_papers"],
+                         embedding_runtime=runtime_note(settings.embedding))  # fmt: skip
     try:
         result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
@@ -290,6 +292,7 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
             versions=package_versions(),
             config=settings.as_toml(),
             uncertain_dates=uncertain,
+            embedding_runtime=summary.embedding_runtime,
         )
         summary.report = _timed(seconds, "report", render_task, settings, run_info, result)
         summary.status = "completed"

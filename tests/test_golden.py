@@ -30,7 +30,7 @@ GOLDEN = FIXTURES / "golden-samples.json"
 STAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?( UTC)?")
 # The run page lists the installed packages' versions: the lock file pins them, and a fingerprint of behaviour must
 # not change with the day's releases, so the list is blanked like a timestamp.
-PACKAGES = re.compile(rb"(<dt>packages</dt><dd>)[^<]*(</dd>)")
+PACKAGES = re.compile(rb"(<dt>(?:packages|embedding runtime)</dt><dd>)[^<]*(</dd>)")  # and this CPU's measurement
 WHEN = {"ingested_at", "updated_at", "rejected_at", "started_at", "finished_at", "summary"}  # times, and seconds
 PINNED = {
     "OPENBLAS_CORETYPE": "Haswell",

@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the update flow as a scheduled Prefect deployment ([schedule])")
     serve.add_argument("--cron", help="overrides [schedule] cron")
 
+    sub.add_parser("calibrate", help="measure the embedding arithmetic this machine runs fastest (auto's choice)")
     paper = sub.add_parser("paper", help="one paper: its fields, every digest it appeared in, upvotes over time")
     paper.add_argument("id", help="arXiv id, papertrends paper id, or words of the title")
     paper.add_argument("--db", type=Path, help="DuckDB file (overrides [store] path)")
@@ -144,7 +145,9 @@ def format_summary(s: RunSummary) -> str:
         + ("" if i.adds_up else "  (DOES NOT ADD UP)"),
         f"  papers      {i.new_papers} new, {i.updated_papers} updated, {s.papers_total} total"
         + (f" ({s.partial_total} partial: the source cut the abstract)" if s.partial_total else ""),
-        f"  embeddings  {s.embeddings_computed} computed" + (" (all cached)" if s.embeddings_computed == 0 else ""),
+        f"  embeddings  {s.embeddings_computed} computed"
+        + (" (all cached)" if s.embeddings_computed == 0 else "")
+        + (f" by {s.embedding_runtime}" if s.embedding_runtime and s.embeddings_computed else ""),
         f"  topics      {s.n_topics} ({s.n_subtopics} subtopics), outliers {s.outlier_share:.1%}"
         + (f" ({m.outliers_before:.0%} outside the members' consensus)" if m.outliers_before is not None else "")
         + (f", fit reused from run {m.reused_run}" if m.reused_run is not None else "")
@@ -269,6 +272,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from papertrends.embedding.calibrate import COSINE_MEAN, COSINE_MIN, calibrated
+
+    found = calibrated(_settings(args).embedding, again=True)
+    print(f"{found.cpu}, {found.at}: cosine to f32 must be >= {COSINE_MEAN} mean and >= {COSINE_MIN} min")
+    for m in sorted(found.measured, key=lambda m: -m.papers_per_s):
+        print(f"  {m.precision:5s} {m.papers_per_s:6.1f} papers/s  cosine mean {m.cosine_mean:.5f} min "
+              f"{m.cosine_min:.5f}{'' if m.faithful else '  (under the bar)'}")  # fmt: skip
+    print(f'precision = "auto" runs {found.choice} here')
+    return 0
+
+
 def _cmd_paper(args: argparse.Namespace) -> int:
     from papertrends.store import open_store
 
@@ -318,7 +334,7 @@ SIGPIPE_EXIT = 128 + 13  # what a shell reports for a command ended by a closed 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _cmd_run, "parse": _cmd_parse, "fetch": _cmd_fetch, "serve": _cmd_serve, "paper": _cmd_paper,
-                "backtest": _cmd_backtest}  # fmt: skip
+                "backtest": _cmd_backtest, "calibrate": _cmd_calibrate}  # fmt: skip
     try:
         code = handlers[args.command](args)
         sys.stdout.flush()

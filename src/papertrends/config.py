@@ -57,8 +57,8 @@ class EmbeddingConfig(_Section):
     backend: Literal["openvino", "openvino-int8", "onnx-int8", "st-fp32"] = "openvino"
     precision: Literal["auto", "f32", "bf16", "int8"] = Field(
         "auto",
-        description="openvino's arithmetic; auto: bf16 where the CPU has it natively, else int8 where it has "
-        "int8 dot products (VNNI, AMX), else f32",
+        description="openvino's arithmetic; auto: the fastest this machine runs whose vectors stay within the "
+        "fidelity bar of f32's, measured once per machine (embedding.calibrate, `papertrends calibrate`)",
     )
     batch_size: int = Field(16, ge=1)
     chunk_size: int = Field(512, ge=1, description="texts embedded and stored per step; a kill loses at most one")

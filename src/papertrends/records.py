@@ -107,6 +107,7 @@ class RunSummary:
     settings_hash: str = ""
     history_key: str = ""  # the trend rules and settings its status history was computed under
     partial_total: int = 0  # papers whose abstract the sources gave only in part
+    embedding_runtime: str = ""  # what computes the vectors, and why (embedding.calibrate.runtime_note)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -177,3 +178,4 @@ class RunInfo:
     versions: dict[str, str]
     config: str  # the settings, as TOML
     uncertain_dates: tuple[str, ...] = ()  # "file: date (rule)" for each digest that does not state its own date
+    embedding_runtime: str = ""  # what computes the vectors on this machine, and why

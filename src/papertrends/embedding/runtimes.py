@@ -206,15 +206,20 @@ def cpu_has_int8_dot() -> bool:
     return bool(__cpu_features__.get("AVX512VNNI"))
 
 
-def openvino_precision(requested: str) -> str:
+def openvino_precision(requested: str, config: EmbeddingConfig | None = None) -> str:
     """The arithmetic OpenVINO runs in: `requested` (f32 | bf16 | int8), or for `auto` the environment's
-    PAPERTRENDS_EMBEDDING_PRECISION when set, else bf16 where the CPU has it natively, else int8 where it has
-    int8 dot products, else f32."""
+    PAPERTRENDS_EMBEDDING_PRECISION when set, else what measuring this machine chose (`embedding.calibrate`, with
+    `config`; without one, by the CPU's flags: bf16 where it has it natively, else int8 where it has int8 dot
+    products, else f32)."""
     choice = requested
     if choice == "auto":
         choice = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
     if choice not in ("auto", "f32", "bf16", "int8"):
         raise EmbeddingError(f"{PRECISION_ENV}={choice!r}: use auto, f32, bf16 or int8")
+    if choice == "auto" and config is not None:
+        from papertrends.embedding.calibrate import calibrated
+
+        return calibrated(config).choice
     if choice == "auto":
         return "bf16" if cpu_has_bf16() else "int8" if cpu_has_int8_dot() else "f32"
     if choice == "bf16" and not cpu_has_bf16():
@@ -230,6 +235,8 @@ class OpenVinoEmbedder(TokenEncoder):
     """The model under OpenVINO, computed in bf16, f32 or int8 (`[embedding] precision`): the fp32 ONNX graph for
     bf16 and f32, its int8-weight IR (`export.int8_weights`) with activations quantised as it runs for int8."""
 
+    _chosen: str | None = None
+
     @property
     def provenance(self) -> str:
         precision = self._precision()
@@ -240,7 +247,9 @@ class OpenVinoEmbedder(TokenEncoder):
         return "int8-weights" if self._precision() == "int8" else "fp32"
 
     def _precision(self) -> str:
-        return openvino_precision(self.config.precision)
+        if self._chosen is None:  # measured once per machine for `auto` (embedding.calibrate), then kept
+            self._chosen = openvino_precision(self.config.precision, self.config)
+        return self._chosen
 
     def _compile(self, onnx_file: str, threads: int) -> Callable[[Feed], np.ndarray]:
         ov = import_openvino()
