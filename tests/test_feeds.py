@@ -114,3 +114,25 @@ def test_what_can_be_a_title() -> None:
     for junk in ("https://huggingface.co/papers", "www.example.com", "<img src=x>", "</div>", "[![badge](x)](y)",
                  "{}", "12 · 34", ""):  # fmt: skip
         assert not is_title(junk), junk
+
+
+def test_a_papers_feed_that_links_its_own_site_takes_the_ids_from_the_text_and_a_blog_does_not() -> None:
+    item = (
+        "<item><title>Paper {n}</title><link>https://papers.example/p/{n}</link><guid>{guid}</guid>"
+        "<description>We propose method {n}; the paper: https://arxiv.org/abs/2506.0000{n}</description></item>"
+    )
+
+    def feed(title: str, guid: str) -> bytes:
+        items = "".join(item.format(n=n, guid=guid.format(n=n)) for n in range(1, 4))
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}</channel></rss>'.encode()
+        )
+
+    ids = ["2506.00001", "2506.00002", "2506.00003"]
+    assert [
+        e.arxiv_id for e in parse_snapshot(feed("Hugging Face Daily Papers", "urn:{n}"), "2025-06-03.xml").entries
+    ] == ids
+    with pytest.raises(ParseError, match="not of papers"):
+        parse_snapshot(feed("A blog about methods", "urn:{n}"), "2025-06-03.xml")
+    bare = parse_snapshot(feed("A blog about methods", "2506.0000{n}"), "2025-06-03.xml")  # the guid is the bare id
+    assert [e.arxiv_id for e in bare.entries] == ids

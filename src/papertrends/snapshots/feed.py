@@ -25,6 +25,8 @@ from papertrends.snapshots.page import paper_id_in
 PAPER_SHARE = 0.5  # of a feed's items that must link to a paper for the feed to be read as a digest
 _CUT = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\]|\(\.\.\.\)|\(more\)|read more)\s*$", re.I)
 _VOTES = re.compile(r"(?:\bupvotes?\b\s*[:=]?\s*(\d{1,7})|(\d{1,7})\s+upvotes?\b|👍\s*(\d{1,7}))", re.I)
+_BARE_ID = re.compile(r"\d{4}\.\d{4,5}")
+_PAPERS_FEED = re.compile(r"huggingface\.co/papers|hugging ?face\b.{0,40}\bpapers|daily papers|\bhf papers", re.I)
 _JSON_FEED = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/version/', re.I)
 _XML_FEED = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]", re.I)
 _SPACE = re.compile(r"[ \t\r\f\v\xa0]+")
@@ -181,7 +183,7 @@ def _day(value: object) -> date | None:
     return None
 
 
-def _xml_items(text: str, source: str) -> tuple[list[FeedItem], date | None]:
+def _xml_items(text: str, source: str) -> tuple[list[FeedItem], date | None, str]:
     import feedparser
 
     parsed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
@@ -198,10 +200,10 @@ def _xml_items(text: str, source: str) -> tuple[list[FeedItem], date | None]:
         authors = tuple(a["name"] for a in item.get("authors", []) if a.get("name"))
         when = _day(item.get("published_parsed")) or _day(item.get("updated_parsed"))
         items.append(FeedItem(text_of(item.get("title", "")), body, tuple(x for x in links if x), authors, when, n))
-    return items, day
+    return items, day, f"{feed.get('title', '')} {feed.get('link', '')} {feed.get('subtitle', '')}"
 
 
-def _json_items(text: str, source: str) -> tuple[list[FeedItem], date | None]:
+def _json_items(text: str, source: str) -> tuple[list[FeedItem], date | None, str]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -219,12 +221,17 @@ def _json_items(text: str, source: str) -> tuple[list[FeedItem], date | None]:
         when = _day(item.get("date_published")) or _day(item.get("date_modified"))
         items.append(FeedItem(text_of(str(item.get("title") or "")), body, tuple(x for x in links if x), authors,
                               when, n))  # fmt: skip
-    return items, None
+    return items, None, f"{doc.get('title', '')} {doc.get('home_page_url', '')} {doc.get('description', '')}"
 
 
-def _paper_id(item: FeedItem) -> str | None:
-    """The paper an item is: its own link, id or enclosure (a blog post that cites a paper in its text is not)."""
-    return next((found for link in item.links if (found := paper_id_in(link))), None)
+def _paper_id(item: FeedItem, papers_feed: bool) -> str | None:
+    """The paper an item is: its own link, id or enclosure, or a bare arXiv id as its guid (a blog post that cites
+    a paper in its text is not one). In a feed that says it is a papers digest, also the first paper its text
+    links (a generator that links each item to its own site)."""
+    for link in item.links:
+        if found := paper_id_in(link) or (link.strip() if _BARE_ID.fullmatch(link.strip()) else None):
+            return found
+    return paper_id_in(item.body) if papers_feed else None
 
 
 def _entry(item: FeedItem, arxiv_id: str | None, rank: int) -> Entry:
@@ -269,10 +276,11 @@ def parse_feed(text: str, source: str) -> FeedDigest:
     """Parse an RSS, Atom or JSON feed of papers. Raises ParseError when it is no feed, or a feed of something
     else than papers."""
     json_feed = text.lstrip("\ufeff \t\n").startswith("{")
-    items, feed_day = _json_items(text, source) if json_feed else _xml_items(text, source)
+    items, feed_day, about = _json_items(text, source) if json_feed else _xml_items(text, source)
     if not items:
         raise ParseError(source, "a feed with no items", line=1, hint=_HINT)
-    ids = [_paper_id(i) for i in items]
+    papers_feed = bool(_PAPERS_FEED.search(about))
+    ids = [_paper_id(i, papers_feed) for i in items]
     linked = sum(i is not None for i in ids)
     if linked < PAPER_SHARE * len(items):
         raise ParseError(

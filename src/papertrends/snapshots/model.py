@@ -63,6 +63,14 @@ _CUES = (
     "inference", "approach", "method", "performance", "results", "task", "evaluation", "propose", "analysis",
     "theory", "accuracy", "data",
 )  # fmt: skip
+# Phrases an abstract nearly always has and a blog's or a README's section seldom does: one of them is in 98.6% of
+# the hf-daily abstracts and 89% of the 2025 arXiv ones (shared/data, 2026-12-06).
+_STRONG = (
+    "we propose", "we present", "we introduce", "we show", "we demonstrate", "we study", "we investigate",
+    "we develop", "we find", "we evaluate", "this paper", "this work", "our method", "our approach", "our model",
+    "our framework", "our results", "state-of-the-art", "state of the art", "outperform", "benchmark", "experiment",
+    "baseline", "empirical",
+)  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'-]+")
 ABSTRACT_WORDS = 30  # a paper's abstract has at least this many words...
 ABSTRACT_CUES = 3  # ...and at least this many of a research abstract's words (_CUES)
@@ -83,7 +91,9 @@ def reads_like_an_abstract(text: str) -> bool:
     """A research abstract: long enough, and with the words abstracts are written in (we propose, dataset,
     outperform, ...). A blog's paragraph, a README's section or a product's blurb is not one."""
     low = text.lower()
-    return len(_WORD.findall(text)) >= ABSTRACT_WORDS and sum(cue in low for cue in _CUES) >= ABSTRACT_CUES
+    if len(_WORD.findall(text)) < ABSTRACT_WORDS or not any(cue in low for cue in _STRONG):
+        return False
+    return sum(cue in low for cue in _CUES) >= ABSTRACT_CUES
 
 
 def paper_like(entry: Entry) -> bool:
