@@ -45,8 +45,21 @@ def test_parse_prints_one_json_object_per_entry(tmp_path: Path) -> None:
         "published",
         "upvotes",
         "truncated",
+        "partial",
     } <= set(rows[0])
     assert rows[0]["organization"] == "MediaTek Research" and rows[0]["digest_date"] == "2026-01-09"
+
+
+def test_the_summary_counts_partial_papers_and_names_the_embedding_runtime() -> None:
+    from papertrends.cli import format_summary
+    from papertrends.records import IngestSummary, RunSummary
+
+    ingest = IngestSummary(1, 0, 1, 0, 50, 0, 50, 50, 50, 0)
+    summary = RunSummary(1, "completed", ingest, 1, 50, 1, 0, 50, partial_total=50,
+                         embedding_runtime="openvino bf16, measured here: bf16 99.0/s, f32 50.0/s")  # fmt: skip
+    text = format_summary(summary)
+    assert "50 total (50 partial: the source cut the abstract)" in text
+    assert "50 computed by openvino bf16, measured here" in text
 
 
 def test_parse_reports_a_bad_file_and_exits_non_zero(tmp_path: Path) -> None:
