@@ -27,7 +27,7 @@ from papertrends.config import EmbeddingConfig, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
 from papertrends.embedding.calibrate import runtime_note
 from papertrends.fetch import FetchResult, fetch_range
-from papertrends.ingest import ReadAhead, ReadResult, merge_reads, read_files, store_snapshots
+from papertrends.ingest import ReadAhead, ReadResult, merge_reads, read_files, store_snapshots, with_other_files
 from papertrends.lock import RunLock
 from papertrends.records import IngestSummary, RunInfo, RunSummary
 from papertrends.report import ReportInput, package_versions, write_report
@@ -61,17 +61,18 @@ def read_all(settings: Settings, seen: set[str], seconds: dict[str, float] | Non
     """Parse the snapshot files in batches, one task each: spread over the workers with the Dask runner. Files
     this process read ahead while Prefect started (`flows.orchestrator.start_read_ahead`) are taken as read when
     they are still what the run would read."""
-    files = list_snapshot_files(settings.snapshots.folder)
-    ahead = READ_AHEAD.pop(str(settings.snapshots.folder), None)
+    folder = settings.snapshots.folder
+    files = list_snapshot_files(folder)
+    ahead = READ_AHEAD.pop(str(folder), None)
     if ahead is not None:
         read = take_read_ahead_task(ahead, files, seen)
         if read is not None:
             if seconds is not None and ahead.first_file_s is not None:
                 seconds["first_file"] = ahead.first_file_s
-            return read
+            return with_other_files(read, folder)
     size = settings.runner.files_per_batch
     futures = [read_task.submit(settings, files[i : i + size], seen) for i in range(0, len(files), size)]
-    return merge_reads([f.result() for f in futures])
+    return with_other_files(merge_reads([f.result() for f in futures]), folder)
 
 
 @task(name="embed batch", cache_policy=NO_CACHE)

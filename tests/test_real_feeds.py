@@ -153,3 +153,22 @@ def test_partial_papers_from_a_real_feed_are_completed_by_the_same_generators_wh
         assert {p.paper_id: p.text_hash for p in store.papers().values()} == {p.paper_id: p.text_hash for p in
                                                                              papers.values()}  # fmt: skip
         assert all(len(p.authors) > 3 for p in store.papers().values() if len(papers[p.paper_id].authors) > 3)
+
+
+def test_a_folders_other_files_are_named_not_read_and_nothing_of_them_is_stored(tmp_path: Path) -> None:
+    from conftest import SAMPLE_FILES
+    from papertrends.ingest import read_snapshots, with_other_files
+
+    (tmp_path / "000.txt").write_bytes(SAMPLE_FILES[0].read_bytes())
+    (tmp_path / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    (tmp_path / "jobs.xml").write_bytes((REAL / "not-digests" / "feed-jobs-greenhouse-wakam.xml").read_bytes())
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00")
+    (tmp_path / "notes.txt~").write_text("an editor's backup")
+    (tmp_path / "pt.duckdb").write_bytes(b"\x00")
+    read = with_other_files(read_snapshots(tmp_path), tmp_path)
+    assert [Path(s.source).name for s in read.snapshots] == ["000.txt"]
+    reasons = {Path(r.source).name: r.error.reason for r in read.rejected}
+    assert set(reasons) == {"figure.png", "paper.pdf", "jobs.xml"} and read.files == 4
+    assert reasons["figure.png"].startswith("not read: a .png file is no snapshot")
+    assert all(r.content_hash == "" for r in read.rejected if r.source.endswith((".png", ".pdf")))  # not stored

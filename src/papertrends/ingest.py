@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from papertrends.catalog import build_catalog
 from papertrends.records import IngestSummary, RunSummary
-from papertrends.snapshots import ParseError, Snapshot, list_snapshot_files, parse_snapshot
+from papertrends.snapshots import (
+    SNAPSHOT_SUFFIXES,
+    ParseError,
+    Snapshot,
+    list_snapshot_files,
+    other_files,
+    parse_snapshot,
+)
 from papertrends.store import Store
 
 if TYPE_CHECKING:
@@ -50,6 +57,25 @@ def read_snapshots(
     return read_files(
         list_snapshot_files(folder), fmt=fmt, dates=dates, seen=seen, fields=fields, approximate=approximate
     )
+
+
+def with_other_files(read: ReadResult, folder: Path) -> ReadResult:
+    """`read` with the folder's other files (an image, a PDF) named as rejected, unread: nothing of them is stored,
+    and the run says why. They are not remembered, so a run that reads the folder names them again."""
+    kinds = ", ".join(SNAPSHOT_SUFFIXES)
+    others = tuple(
+        Rejected(
+            str(p),
+            "",
+            ParseError(
+                str(p),
+                f"not read: a {p.suffix or 'suffix-less'} file is no snapshot",
+                hint=f"snapshots are {kinds} files; rename it if it is one",
+            ),
+        )  # fmt: skip
+        for p in other_files(folder)
+    )
+    return ReadResult(read.files + len(others), read.unchanged, read.snapshots, read.rejected + others)
 
 
 def merge_reads(parts: list[ReadResult]) -> ReadResult:

@@ -32,6 +32,7 @@ __all__ = [
     "Snapshot",
     "detect_format",
     "list_snapshot_files",
+    "other_files",
     "parse_snapshot",
     "read_snapshot",
 ]
@@ -313,6 +314,26 @@ def read_snapshot(
     except OSError as e:
         raise ParseError(str(path), f"cannot read: {e.strerror or e}") from e
     return parse_snapshot(data, str(path), fmt=fmt, explicit_date=explicit_date, mtime=mtime, fields=fields)
+
+
+# A download still under way, an editor's backup, a lock, a database: a folder's files that are nobody's content.
+_NOT_CONTENT = (".tmp", ".part", ".crdownload", ".download", ".swp", ".lock", ".duckdb", ".wal")
+
+
+def other_files(folder: Path) -> list[Path]:
+    """The files under `folder` that are not read as snapshots (another kind of file: an image, a PDF, a Word
+    file), hidden and temporary files left out: a run names them rather than passing over them in silence."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() not in SNAPSHOT_SUFFIXES
+        and p.suffix.lower() not in _NOT_CONTENT
+        and not p.name.endswith("~")
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
 
 
 def list_snapshot_files(folder: Path) -> list[Path]:
