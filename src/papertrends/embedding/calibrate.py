@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -113,9 +114,15 @@ def candidates() -> list[str]:
 
 
 def _path(config: EmbeddingConfig) -> Path:
-    from papertrends.embedding.runtimes import import_openvino
+    """Where this machine's calibration for `config` is kept. OpenVINO's version comes from its package's metadata:
+    a run that embeds nothing (or in a process of its own) never imports OpenVINO to name its runtime."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    key = {"cpu": cpu_name(), "openvino": import_openvino().__version__, "model": config.model,
+    try:
+        openvino = version("openvino")
+    except PackageNotFoundError:
+        openvino = "not installed"
+    key = {"cpu": cpu_name(), "openvino": openvino, "model": config.model,
            "length": config.max_seq_length, "batch": config.batch_size, "threads": config.threads}  # fmt: skip
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     return cache_dir() / "calibration" / f"openvino-{digest}.json"
@@ -157,8 +164,6 @@ def kept(config: EmbeddingConfig) -> Calibration | None:
 
 def runtime_note(config: EmbeddingConfig) -> str:
     """What computes the vectors, as a run's summary and report say it: `openvino bf16 (measured here: ...)`."""
-    import os
-
     from papertrends.embedding.runtimes import PRECISION_ENV
 
     if config.backend != "openvino":

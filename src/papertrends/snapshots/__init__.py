@@ -18,7 +18,7 @@ from papertrends.snapshots.feed import looks_like_feed, parse_feed
 from papertrends.snapshots.hfjson import parse_hf_json
 from papertrends.snapshots.html import looks_like_html, parse_html
 from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown, plain_lines
-from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot, is_title, paper_like
+from papertrends.snapshots.model import PAPER_SHARE, DigestDate, Entry, ParseError, Snapshot, is_title, paper_like
 from papertrends.snapshots.page import Page, PageEntry
 from papertrends.snapshots.paperpage import paper_page
 from papertrends.snapshots.tabular import parse_csv, parse_jsonl
@@ -263,7 +263,6 @@ def _parse(
     return when, entries
 
 
-PAPER_SHARE = 0.5  # of a file's whole entries that must show they are papers for the file to be a digest
 SHORTEST_ABSTRACT = 5  # words: on a page that says it is HF's papers list, an entry's text must be this long
 _HF_PAGE = re.compile(
     r"^\W*(?:daily papers|trending papers)\W*$|get trending papers in your email inbox|"

@@ -19,10 +19,10 @@ from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
-from papertrends.snapshots.model import Entry, ParseError
+from papertrends.snapshots.hfjson import iso_date
+from papertrends.snapshots.model import PAPER_SHARE, Entry, ParseError
 from papertrends.snapshots.page import paper_id_in
 
-PAPER_SHARE = 0.5  # of a feed's items that must link to a paper for the feed to be read as a digest
 _CUT = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\[…\]|\(\.\.\.\)|\(more\)|read more)\s*$", re.I)
 _VOTES = re.compile(r"(?:\bupvotes?\b\s*[:=]?\s*(\d{1,7})|(\d{1,7})\s+upvotes?\b|👍\s*(\d{1,7}))", re.I)
 _BARE_ID = re.compile(r"\d{4}\.\d{4,5}")
@@ -175,12 +175,7 @@ def _day(value: object) -> date | None:
         return None
     if hasattr(value, "tm_year"):
         return datetime.fromtimestamp(calendar.timegm(value), tz=UTC).date()  # type: ignore[arg-type]
-    if isinstance(value, str) and value.strip():
-        try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
-        except ValueError:
-            return None
-    return None
+    return iso_date(value.strip()) if isinstance(value, str) else None
 
 
 def _xml_items(text: str, source: str) -> tuple[list[FeedItem], date | None, str]:
@@ -266,10 +261,10 @@ def _cut_at_one_length(entries: list[Entry]) -> list[Entry]:
     if len(lengths) < SAME_LENGTH:
         return entries
     middle = lengths[len(lengths) // 2]
-    near = [e for e in entries if e.abstract and abs(len(e.abstract) - middle) <= NEAR * middle]
-    if len(near) < ONE_LENGTH_SHARE * len(lengths):
+    near = [bool(e.abstract) and abs(len(e.abstract) - middle) <= NEAR * middle for e in entries]
+    if sum(near) < ONE_LENGTH_SHARE * len(lengths):
         return entries
-    return [replace(e, partial=True) if e in near else e for e in entries]
+    return [replace(e, partial=True) if cut else e for e, cut in zip(entries, near, strict=True)]
 
 
 def parse_feed(text: str, source: str) -> FeedDigest:
