@@ -111,6 +111,7 @@ def test_what_can_be_a_title() -> None:
     from papertrends.snapshots.model import is_title
 
     assert is_title("π0: A Vision-Language-Action Flow Model") and is_title("R1") and is_title("3D-GS at 1,000 FPS")
+    assert is_title("Qwen2.5-VL 72B 128K") and is_title("Paper of 2025-06-02")  # digits and a date in a title
     for junk in ("https://huggingface.co/papers", "www.example.com", "<img src=x>", "</div>", "[![badge](x)](y)",
                  "{}", "12 · 34", ""):  # fmt: skip
         assert not is_title(junk), junk

@@ -72,6 +72,7 @@ _STRONG = (
     "baseline", "empirical",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_][\w'-]+")
+LETTERS = 0.25  # of a title's printed characters: "Qwen2.5-VL 72B 128K" has 7 of 17, "— · —" none
 PAPER_SHARE = 0.5  # of a file's whole entries (a feed's items) that must show a paper for it to be a digest
 ABSTRACT_WORDS = 30  # a paper's abstract has at least this many words...
 ABSTRACT_CUES = 3  # ...and at least this many of a research abstract's words (_CUES)
@@ -79,13 +80,13 @@ ABSTRACT_CUES = 3  # ...and at least this many of a research abstract's words (_
 
 def is_title(text: str) -> bool:
     """Whether `text` can be a paper's title: something is left when its tags are taken out (`<video src=...>`
-    leaves nothing), it is no URL, image or code, and it is mostly letters. A tool's leftovers never become a
-    paper."""
+    leaves nothing), it is no URL, image or code, and at least a quarter of its printed characters are letters. A
+    tool's leftovers never become a paper."""
     bare = _TAG.sub(" ", text).strip()
     if not bare or _NOT_A_TITLE.match(bare):
         return False
     letters = sum(c.isalpha() for c in bare)
-    return letters > 0 and letters >= 0.4 * len(bare)
+    return letters > 0 and letters >= LETTERS * sum(not c.isspace() for c in bare)
 
 
 def reads_like_an_abstract(text: str) -> bool:
