@@ -128,6 +128,18 @@ def ari_matrix(fits: dict[str, dict[str, Any]], level: str) -> dict[str, dict[st
     return {a: {b: round(float(adjusted_rand_score(fits[a][level], fits[b][level])), 3) for b in fits} for a in fits}
 
 
+def matched_matrix(fits: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """The share of papers in a research line with a counterpart (Jaccard >= 0.5), the lower of both directions."""
+    from papertrends.topics.levels import matched_share
+
+    def both(a: str, b: str) -> float:
+        return round(
+            min(matched_share(fits[a]["sub"], fits[b]["sub"]), matched_share(fits[b]["sub"], fits[a]["sub"])), 3
+        )
+
+    return {a: {b: both(a, b) for b in fits} for a in fits}
+
+
 def print_matrix(title: str, matrix: dict[str, dict[str, float]]) -> None:
     names = list(matrix)
     width = max(len(n) for n in names)
@@ -175,6 +187,7 @@ def stability(folder: Path) -> dict[str, Any]:
             fits[f"st-fp32 seed {seed}"] = fit(docs, reference, ids, seed=seed, **settings)
         result[label] = {
             "subtopics": ari_matrix(fits, "sub"),
+            "matched": matched_matrix(fits),
             "topics": ari_matrix(fits, "top"),
             "fits": {n: {k: v for k, v in f.items() if k not in ("sub", "top")} for n, f in fits.items()},
         }
@@ -247,9 +260,10 @@ def report(result: dict[str, Any]) -> None:
         part = s[label]
         seconds = np.mean([f["seconds"] for f in part["fits"].values()])
         counts = {n: (f["topics"], f["subtopics"]) for n, f in part["fits"].items()}
-        print(f"\n== {title}: {seconds:.1f} s per fit; (topics, subtopics) per fit: {counts}")
-        print_matrix(f"ARI, subtopics ({title})", part["subtopics"])
-        print_matrix(f"ARI, topics ({title})", part["topics"])
+        print(f"\n== {title}: {seconds:.1f} s per fit; (areas, research lines) per fit: {counts}")
+        print_matrix(f"ARI, research lines ({title})", part["subtopics"])
+        print_matrix(f"papers in a research line with a counterpart, Jaccard >= 0.5 ({title})", part["matched"])
+        print_matrix(f"ARI, areas ({title})", part["topics"])
     print("\nshipped samples, per runtime: topics, subtopics, largest topic, outliers")
     for name, f in result["samples"].items():
         print(f"  {name:<28} {f['topics']:>3} {f['subtopics']:>4}  {f['largest']:.0%}  {f['outliers']:.1%}")

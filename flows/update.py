@@ -141,6 +141,9 @@ def _timed(seconds: dict[str, float], step: str, fn: Callable[..., T], *args: ob
         seconds[step] = round(time.perf_counter() - start, 2)
 
 
+LEVEL_NAMES = {"topic": "area", "subtopic": "research line"}
+
+
 def publish_artifacts(summary: RunSummary, settings: Settings) -> None:
     """What a person watching the Prefect UI wants, on the flow run they started: the report, what happened, and
     the trends (read back from the run's saved results)."""
@@ -166,9 +169,12 @@ def publish_artifacts(summary: RunSummary, settings: Settings) -> None:
         "",
         "## Biggest movers",
         "",
-        "| topic | status | effect (pts / 30 days) | q |",
-        "|---|---|---|---|",
-        *[f"| {r.label} | {r.status} | {r.effect:+.2f} | {r.q_value:.3f} |" for r in movers.itertuples()],
+        "| topic | level | status | effect (pts / 30 days) | q |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {r.label} | {LEVEL_NAMES.get(r.level, r.level)} | {r.status} | {r.effect:+.2f} | {r.q_value:.3f} |"
+            for r in movers.itertuples()
+        ],
     ]
     if i.rejections:
         lines += ["", "## Rejected files", "", *[f"- `{r}`" for r in i.rejections]]
@@ -179,7 +185,7 @@ def publish_artifacts(summary: RunSummary, settings: Settings) -> None:
     create_table_artifact(
         key="papertrends-trends",
         table=json.loads(
-            table[["topic_id", "label", "status", "effect", "q_value", "share"]].to_json(orient="records")
+            table[["topic_id", "level", "label", "status", "effect", "q_value", "share"]].to_json(orient="records")
         ),
         description="Each topic's trend",
     )
@@ -273,7 +279,7 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
         summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
         summary.n_subtopics = result.n_subtopics
         summary.metrics = result.metrics
-        summary.statuses = result.trends["status"].value_counts().to_dict()
+        summary.statuses = result.area_trends["status"].value_counts().to_dict()
         dates = result.prevalence.loc[result.prevalence["window"] == "day", "window_start"]
         run_info = RunInfo(
             run_id=run_id,

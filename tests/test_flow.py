@@ -96,9 +96,20 @@ def test_topics_and_trends_exports(two_runs: dict) -> None:
         "first_seen",
         "last_seen",
     ]
-    assert list(trends.columns) == ["topic_id", "label", "status", "effect", "p_value", "q_value", "window", "since"]
-    top = topics[topics["level"] == "topic"]
-    assert set(trends["topic_id"]) == set(top["topic_id"])
+    assert list(trends.columns) == [
+        "topic_id",
+        "level",
+        "label",
+        "status",
+        "effect",
+        "p_value",
+        "q_value",
+        "window",
+        "since",
+    ]
+    for level in ("topic", "subtopic"):  # every area and every listed research line has its trend
+        listed = topics[topics["level"] == level]
+        assert set(trends.loc[trends["level"] == level, "topic_id"]) == set(listed["topic_id"])
     assert set(trends["status"]) <= {"emerging", "rising", "steady", "fading", "gone"}
     assert ((trends["q_value"] >= trends["p_value"] - 1e-12) & (trends["q_value"] <= 1)).all()
 

@@ -160,3 +160,31 @@ def test_time_axes_of_one_or_two_points_span_days_not_milliseconds() -> None:
     assert band.data[0].width == 7 * 86_400_000 and band.data[0].offset == -7 * 86_400_000  # the week it reports
     long = pd.concat([one.assign(window_start=date(2025, 6, 1) + pd.Timedelta(days=7 * i)) for i in range(10)])
     assert build_topic_share_figure(long, 3, "agents", "day").layout.xaxis.range is None  # plotly's own, as ever
+
+
+def test_the_headline_names_the_most_specific_movers_once() -> None:
+    """A rising research line inside a steady area shows, with its area; an area whose lines rise is not repeated
+    by them; an area that rises with no line of its own rising shows as the area."""
+    from dataclasses import replace
+
+    from papertrends.report.pages import headline
+
+    def topic(t: int, level: str, parent: int | None, label: str) -> dict:
+        return {"topic_id": t, "level": level, "parent_id": parent, "label": label, "size": 5,
+                "top_terms": [(label, 1.0)], "representative": [], "status": "steady",
+                "centroid": np.zeros(2)}  # fmt: skip
+
+    topics = pd.DataFrame([topic(0, "topic", None, "vision"), topic(1, "topic", None, "agents"),
+                           topic(2, "topic", None, "robots"), topic(10, "subtopic", 0, "video generation"),
+                           topic(11, "subtopic", 0, "segmentation"),
+                           topic(12, "subtopic", 1, "agent memory")])  # fmt: skip
+    moves = {0: ("topic", "steady", 0.1), 1: ("topic", "rising", 2.0), 2: ("topic", "rising", 1.0),
+             10: ("subtopic", "rising", 0.8), 11: ("subtopic", "steady", 0.0),
+             12: ("subtopic", "rising", 1.5)}  # fmt: skip
+    trends = pd.DataFrame([{"topic_id": t, "level": lv, "label": topics.set_index("topic_id").loc[t, "label"],
+                            "status": st, "effect": e, "p_value": 0.001, "q_value": 0.01}
+                           for t, (lv, st, e) in moves.items()])  # fmt: skip
+    box = headline(replace(_data(), topics=topics, trends=trends))["rising"]
+    assert [r["label"] for r in box] == ["agent memory", "video generation", "robots"]
+    assert box[1]["area"] == "vision" and box[1]["href"] == "topics/0.html#line-10"
+    assert box[2]["area"] is None and box[2]["href"] == "topics/2.html"

@@ -78,3 +78,17 @@ def test_phrases_are_what_a_plain_count_vectorizer_finds_on_real_abstracts() -> 
         assert list(terms) == list(plain.get_feature_names_out())
         assert (x != want.tocsc()).nnz == 0
         assert any(len(t.split()) == 3 for t in terms)  # triples are found, not only words
+
+
+def test_a_label_differs_from_its_areas_and_from_every_label_before_it() -> None:
+    from papertrends.topics import make_label
+
+    area = make_label(["agents", "agent", "tool", "llm"])
+    assert area == "agents, agent, tool"
+    line = make_label(["agents", "agent", "memory", "long term", "tool", "retrieval"], avoid=area)
+    assert line == "memory, long term, retrieval"  # the area's own words are passed over
+    assert make_label(["agents", "agent"], avoid=area) == "agents, agent"  # nothing else: its own words after all
+    taken = {"memory, long term, retrieval"}
+    assert make_label(["memory", "long term", "retrieval", "episodic"], taken=taken) == (
+        "memory, long term, retrieval, episodic"
+    )

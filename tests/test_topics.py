@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 from papertrends.config import Settings
 from papertrends.topics import fit_sizes
-from papertrends.topics.consensus import by_size, membership, spherical_kmeans
+from papertrends.topics.consensus import by_size, membership, nested_lines, spherical_kmeans
 from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings, member_neighbors, moved, shared_start
-from papertrends.topics.levels import anchored_groups, group_topics
+from papertrends.topics.levels import OUTLIER
 from papertrends.topics.neighbors import most_similar, unit_rows
 
 
@@ -113,37 +114,32 @@ def test_members_laid_out_in_threads_are_those_laid_out_one_by_one(monkeypatch: 
     assert not np.array_equal(threaded[0], threaded[1])  # the members differ
 
 
-def test_top_level_groups_follow_the_papers() -> None:
+def test_research_lines_are_nested_in_areas() -> None:
     x, truth = blobs(40, 6, seed=3)
-    fine = truth.copy()  # six subtopics...
-    coarse = truth // 2  # ...that pair up
-    x = unit_rows(x + 3 * unit_rows(np.random.default_rng(1).normal(size=(3, 32)))[coarse])
-    parent = group_topics(x, fine, 3, seed=42)
-    assert sorted(parent) == list(range(6)) and len(set(parent.values())) == 3
-    assert all(parent[2 * k] == parent[2 * k + 1] for k in range(3))
-    assert group_topics(x, fine, 8, seed=42) == {t: t for t in range(6)}  # no more subtopics than groups
-
-
-def test_anchored_groups_keep_the_previous_grouping() -> None:
-    fine = np.array([0, 0, 1, 1, 2, 2, 3, -1])
-    ids = ["a", "b", "c", "d", "e", "f", "g", "h"]
-    anchors = {10: frozenset({"a", "b", "c"}), 11: frozenset({"e"})}
-    parent = anchored_groups(fine, ids, anchors)
-    assert parent[0] == parent[1]  # a, b and c were under anchor 10 (d is new: it goes with c)
-    assert parent[2] not in (parent[0], parent[3])  # e was under anchor 11 (f is new: it goes with e)
-    assert len(set(parent.values())) == 3  # subtopic 3 (g, never seen) becomes a topic of its own
-    assert parent[0] == 0  # numbered by size: anchor 10's group holds 4 papers
+    areas = truth // 2  # six lines that pair up into three areas
+    weights = np.eye(6)[truth] * 0.9  # each line's consensus cluster, found by most members
+    weights[truth == 5, 4] = 0.1  # some members put line 5's papers with line 4: still line 5
+    areas[0] = OUTLIER
+    lines = nested_lines(x, areas, weights)
+    assert lines[0] == OUTLIER  # an area's outlier is no line's paper
+    for line in set(lines.tolist()) - {OUTLIER}:
+        assert len(set(areas[lines == line].tolist())) == 1  # a line lies in one area
+    assert adjusted_rand_score(truth[1:], lines[1:]) == 1.0
+    one = nested_lines(x, areas, weights[:, :1])  # an area without a line's cluster of its own is one line
+    assert len(set(one.tolist()) - {OUTLIER}) == 3
 
 
 @pytest.mark.parametrize(
-    ("papers", "min_cluster_size", "top_level"),
-    [(300, 9, 8), (3_000, 27, 8), (5_800, 38, 8), (30_000, 87, 17), (46_000, 107, 21), (1_000_000, 500, 30)],
-)
-def test_sizes_scale_with_the_square_root_of_the_corpus(papers: int, min_cluster_size: int, top_level: int) -> None:
+    ("papers", "line", "area", "areas"),
+    [(300, 5, 9, 6), (3_000, 8, 27, 11), (6_141, 12, 39, 16), (10_000, 15, 50, 20), (30_000, 27, 87, 35),
+     (1_000_000, 154, 500, 200)],
+)  # fmt: skip
+def test_sizes_scale_with_the_square_root_of_the_corpus(papers: int, line: int, area: int, areas: int) -> None:
     sizes = fit_sizes(Settings(), papers)
-    assert (sizes.min_cluster_size, sizes.top_level_topics, sizes.n_neighbors) == (min_cluster_size, top_level, 15)
-    fixed = Settings().with_overrides(hdbscan={"min_cluster_size": 12}, topics={"top_level_topics": 5})
-    assert (fit_sizes(fixed, papers).min_cluster_size, fit_sizes(fixed, papers).top_level_topics) == (12, 5)
+    assert (sizes.min_cluster_size, sizes.area_size, sizes.top_level_topics, sizes.n_neighbors) == (
+        line, area, areas, 15)  # fmt: skip
+    fixed = Settings().with_overrides(hdbscan={"min_cluster_size": 12}, topics={"area_size": 40})
+    assert (fit_sizes(fixed, papers).min_cluster_size, fit_sizes(fixed, papers).area_size) == (12, 40)
     assert fit_sizes(Settings(), 12).n_neighbors == 11
 
 
@@ -174,8 +170,22 @@ def test_umaps_compiled_functions_are_kept_for_the_next_process(tmp_path: Path) 
     assert np.array_equal(np.load(tmp_path / "first.npy"), np.load(tmp_path / "second.npy"))
 
 
-def test_top_level_groups_are_the_same_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    x, truth = blobs(30, 9, seed=5)
-    side_by_side = group_topics(x, truth, 3, seed=42)
-    monkeypatch.setattr("os.cpu_count", lambda: 1)
-    assert group_topics(x, truth, 3, seed=42) == side_by_side
+def test_a_research_line_left_smaller_than_the_smallest_gives_its_papers_to_its_neighbours() -> None:
+    x, truth = blobs(20, 3, seed=4)
+    x = np.vstack([x, x[:3] + 1e-3])  # three more papers of line 0 ...
+    truth = np.append(truth, [3, 3, 3])  # ... that one member-agreed cluster of three holds
+    weights = np.eye(4)[truth] * 0.9
+    x = unit_rows(x)
+    lines = nested_lines(x, np.zeros(len(x), dtype=int), weights)
+    assert np.bincount(lines)[3] == 6  # the three and the three papers they sit beside
+    lines = nested_lines(x, np.zeros(len(x), dtype=int), weights, smallest=7)
+    assert len(set(lines.tolist())) == 3 and np.bincount(lines).min() >= 7
+
+
+def test_matched_share_counts_the_papers_whose_topic_has_a_counterpart() -> None:
+    from papertrends.topics.levels import matched_share
+
+    a = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, -1])
+    b = np.array([5, 5, 5, 6, 7, 8, 9, 3, 4, 4, 4])  # 0 kept (Jaccard 3 / 4), 1 scattered (1 / 4), 2 kept (2 / 3)
+    assert matched_share(a, b) == pytest.approx((4 + 2) / 10)  # topics 0 and 2: 6 of the 10 assigned papers
+    assert matched_share(a, a) == 1.0 and matched_share(np.full(3, -1), a[:3]) == 1.0

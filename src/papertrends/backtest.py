@@ -98,7 +98,7 @@ def backtest(
             store.finish_run(run_id, RunSummary.from_dict(summary))
             if on_step is not None:
                 on_step(as_of, result)
-            trends = result.trends
+            trends = result.area_trends
             statuses = trends["status"].value_counts().to_dict()
             step = Step(as_of, len(result.papers), result.decision.value, result.n_topics, statuses)
             done.append(step)

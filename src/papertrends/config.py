@@ -75,7 +75,9 @@ class UmapConfig(_Section):
 
 
 class HdbscanConfig(_Section):
-    min_cluster_size: int | Literal["auto"] = Field("auto", description="auto: max(5, sqrt(papers) / 2)")
+    min_cluster_size: int | Literal["auto"] = Field(
+        "auto", description="the smallest research line (a leaf topic); auto: max(5, sqrt(papers) / 6.5)"
+    )
     min_samples: int | None = Field(None, ge=1)
     metric: str = "euclidean"
     cluster_selection_method: Literal["eom", "leaf"] = "leaf"
@@ -93,8 +95,11 @@ class TopicsConfig(_Section):
     representative_docs: int = Field(5, ge=1)
     reduce_frequent_words: bool = True
     bm25_weighting: bool = False
+    area_size: int | Literal["auto"] = Field(
+        "auto", description="the smallest area (a top-level topic); auto: max(5, sqrt(papers) / 2)"
+    )
     top_level_topics: int | Literal["auto"] = Field(
-        "auto", description="subtopics are grouped into this many topics; auto: sqrt(papers) / 10, from 8 to 30"
+        "auto", description="the most areas: more are grouped into this many; auto: sqrt(papers) / 5, at least 6"
     )
     members: int = Field(8, ge=1, description="UMAP + HDBSCAN fits whose consensus makes the topics")
     augment: float = Field(

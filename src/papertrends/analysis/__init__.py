@@ -34,7 +34,7 @@ class Analysis:
     topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, status...
     assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
     prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
-    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window, first_seen, last_seen, n, since
+    trends: pd.DataFrame  # topic_id, level, label, status, effect, p_value, q_value, window, first_seen, last_seen, ...
     events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
     metrics: FitMetrics
     decision: Decision
@@ -45,6 +45,11 @@ class Analysis:
     @property
     def top(self) -> pd.DataFrame:
         return self.topics[self.topics["level"] == "topic"]
+
+    @property
+    def area_trends(self) -> pd.DataFrame:
+        """The top-level topics' trends (`trends` holds the research lines' too)."""
+        return self.trends[self.trends["level"] == "topic"]
 
     @property
     def n_topics(self) -> int:
@@ -134,10 +139,11 @@ def measure(
     history = status_history(daily, settings.trends, earlier)
     trends = trend_table(daily, settings.trends, reported_before(history))  # the history's last week, again
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
-    both = pd.concat([trends, subtopic_trends(assignments, tested, fitted.topics, settings)], ignore_index=True)
+    lines = subtopic_trends(assignments, tested, fitted.topics, settings)
+    both = pd.concat([trends.assign(level="topic"), lines.assign(level="subtopic")], ignore_index=True)
     topics = topics.merge(both[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
-    trends = trends.assign(label=trends["topic_id"].map(labels))
+    trends = both.assign(label=both["topic_id"].map(labels))
     terms = term_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer)
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
                     fitted.decision, fitted.fitted_papers, history, terms)  # fmt: skip

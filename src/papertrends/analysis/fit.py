@@ -20,13 +20,9 @@ def refit(
     next_id: int,
     settings: Settings,
 ) -> Fitted:
-    """Fit both levels over every paper; top-level topics anchored on the previous run's, ids matched to its."""
+    """Fit both levels over every paper, ids matched to the previous run's."""
     crash_point("fit")
-    anchors = None
-    if previous is not None:
-        assigned = previous.assignments[previous.assignments["topic_id"] >= 0]
-        anchors = {int(t): frozenset(ps) for t, ps in assigned.groupby("topic_id")["paper_id"]}
-    model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist(), anchors=anchors)
+    model = TopicModel(settings).fit(docs, embeddings, papers["paper_id"].tolist())
     topics, assignments, events = with_registry_ids(model, previous, next_id, settings)
     kept = None
     if previous is not None:

@@ -15,9 +15,10 @@ from papertrends.topics.levels import similarity_floors
 def place_new_papers(
     papers: pd.DataFrame, embeddings: np.ndarray, previous: PreviousRun, outlier_quantile: float
 ) -> Fitted:
-    """Each paper the last fit has not seen joins the subtopic whose centroid is most similar, if it is at least
-    as close as that subtopic's members are at `outlier_quantile` (the rule that placed the fit's outliers), and
-    sits on the map at the mean position of its 5 nearest papers. Terms and ids stay as they were: a reader sees
+    """Each paper the last fit has not seen joins the area whose centroid is most similar, if it is at least as
+    close as that area's members are at `outlier_quantile` (the rule that placed the fit's outliers), and the
+    nearest research line in it (`_placed`); it sits on the map at the mean position of its 5 nearest papers. Terms
+    and ids stay as they were: a reader sees
     the same topics, with today's papers in them. (`decide` says when placing is right.)"""
     topics, assignments = previous.topics, previous.assignments
     ids = papers["paper_id"].tolist()
@@ -41,29 +42,29 @@ def place_new_papers(
 def _placed(
     embeddings: np.ndarray, old: pd.DataFrame, topics: pd.DataFrame, fresh: np.ndarray, quantile: float
 ) -> pd.DataFrame:
-    """topic_id, subtopic_id, x, y of the papers at rows `fresh` (the finest level there is decides)."""
-    level = "subtopic" if (topics["level"] == "subtopic").any() else "topic"
-    column = "subtopic_id" if level == "subtopic" else "topic_id"
-    rows = topics[topics["level"] == level]
-    level_ids = rows["topic_id"].to_numpy()
-    cents = np.stack(rows["centroid"].tolist())
-    members = old[old[column].notna() & (old[column] >= 0)]
-    index = {int(t): k for k, t in enumerate(level_ids)}
-    member_labels = members[column].astype(int).map(index)
+    """topic_id, subtopic_id, x, y of the papers at rows `fresh`, as the fit placed its own papers: the area whose
+    centroid is nearest, if the paper is as close as that area's members are (at `quantile`), then the nearest of
+    that area's research lines (a paper in an area is in one of its lines)."""
+    areas = topics[topics["level"] == "topic"]
+    area_ids = areas["topic_id"].to_numpy()
+    cents = np.stack(areas["centroid"].tolist())
+    members = old[old["topic_id"] >= 0]
+    index = {int(t): k for k, t in enumerate(area_ids)}
+    member_labels = members["topic_id"].astype(int).map(index)
     known = member_labels.notna().to_numpy()
     floor = similarity_floors(embeddings[members["row"].to_numpy()[known]],
                               member_labels[known].astype(int).to_numpy(), cents, quantile)  # fmt: skip
     sims = embeddings[fresh] @ cents.T
     best = sims.argmax(axis=1)
     close = sims[np.arange(len(fresh)), best] >= floor[best]
-    found = [int(level_ids[b]) if ok else None for b, ok in zip(best, close, strict=True)]
-    if level == "subtopic":
-        parent = dict(zip(rows["topic_id"], rows["parent_id"], strict=True))
-        sub = found
-        top = [int(parent[s]) if s is not None and parent.get(s) is not None else OUTLIER for s in sub]
-    else:
-        sub = [None] * len(found)
-        top = [t if t is not None else OUTLIER for t in found]
+    top = [int(area_ids[b]) if ok else OUTLIER for b, ok in zip(best, close, strict=True)]
+    lines = topics[topics["level"] == "subtopic"]
+    sub: list[int | None] = [None] * len(fresh)
+    for k, area in enumerate(top):
+        inside = lines[lines["parent_id"] == area] if area != OUTLIER else lines.iloc[:0]
+        if len(inside):
+            nearest = (np.stack(inside["centroid"].tolist()) @ embeddings[fresh[k]]).argmax()
+            sub[k] = int(inside["topic_id"].iloc[nearest])
     near, _ = most_similar(embeddings[fresh], embeddings[old["row"].to_numpy()], 5)
     xy = old[["x", "y"]].to_numpy()[near].mean(axis=1)
     return pd.DataFrame(

@@ -60,14 +60,27 @@ def _sparkline(data: ReportInput, topic_id: int) -> str:
     return sparkline_svg(rows.sort_values("window_start")["share"].tail(52).tolist())
 
 
-def headline(data: ReportInput, n: int = 5) -> dict[str, list[dict[str, Any]]]:
-    trends = data.trends.set_index("topic_id")
+def headline(data: ReportInput, n: int = 8) -> dict[str, list[dict[str, Any]]]:
+    """The movers of each kind, the most specific first: the research lines that moved, then the areas that moved
+    and none of whose lines is listed beside them (an area is not repeated by each of its lines)."""
+    trends = data.trends if "level" in data.trends else data.trends.assign(level="topic")
+    parent = dict(zip(data.topics["topic_id"], data.topics["parent_id"], strict=True))
+    labels = dict(zip(data.topics["topic_id"], data.topics["label"], strict=True))
     out: dict[str, list[dict[str, Any]]] = {}
     for status, ascending in (("rising", False), ("emerging", False), ("fading", True)):
-        rows = trends[trends["status"] == status].sort_values("effect", ascending=ascending).head(n)
-        out[status] = [{"topic_id": int(t), "label": r["label"], "effect": float(r["effect"]),
-                        "q_value": float(r["q_value"]), "spark": _sparkline(data, int(t))}
-                       for t, r in rows.iterrows()]  # fmt: skip
+        moving = trends[trends["status"] == status].sort_values(["effect", "topic_id"], ascending=[ascending, True])
+        lines = moving[moving["level"] == "subtopic"]
+        held = {int(parent[t]) for t in lines["topic_id"] if pd.notna(parent.get(t))}
+        areas = moving[(moving["level"] == "topic") & ~moving["topic_id"].isin(held)]
+        rows = []
+        for r in pd.concat([lines, areas]).head(n).itertuples():
+            t, area = int(r.topic_id), parent.get(r.topic_id)
+            inside = r.level == "subtopic" and pd.notna(area)
+            rows.append({"topic_id": t, "label": r.label, "effect": float(r.effect), "q_value": float(r.q_value),
+                         "spark": "" if inside else _sparkline(data, t),
+                         "href": f"topics/{int(area)}.html#line-{t}" if inside else f"topics/{t}.html",
+                         "area": labels.get(area) if inside else None})  # fmt: skip
+        out[status] = rows
     return out
 
 
@@ -222,8 +235,7 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
                   "first_seen": trend["first_seen"].iloc[0] if "first_seen" in trend and len(trend) else None,
                   "last_seen": trend["last_seen"].iloc[0] if "last_seen" in trend and len(trend) else None},
         "representative": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row["representative"]],
-        "subtopics": [{"label": s.label, "size": int(s.size), "status": s.status if isinstance(s.status, str) else ""}
-                      for s in subtopics.itertuples()],  # fmt: skip
+        "subtopics": line_rows(data, subtopics),
         "papers": papers,
         "related": related_topics(data, topic_id),
         "history": history.to_dict("records") if not history.empty else [],
@@ -239,6 +251,19 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
         context["story"] = status_story(status_periods(past))
     figures["terms"] = build_terms_figure(list(row["top_terms"]), row["label"])
     return context, figures
+
+
+def line_rows(data: ReportInput, lines: pd.DataFrame) -> list[dict[str, Any]]:
+    """An area's research lines, largest first: id, label, size, status, effect, q and top terms."""
+    trends = data.trends.set_index("topic_id")
+    rows = []
+    for r in lines.sort_values(["size", "topic_id"], ascending=[False, True]).itertuples():
+        t = int(r.topic_id)
+        rows.append({"topic_id": t, "label": r.label, "size": int(r.size),
+                     "status": r.status if isinstance(r.status, str) else "",
+                     "effect": float(trends["effect"].get(t, 0.0)), "q_value": float(trends["q_value"].get(t, 1.0)),
+                     "terms": [w for w, _ in r.top_terms][:6]})  # fmt: skip
+    return rows
 
 
 def runs_context(data: ReportInput) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from papertrends.report.pages import ReportInput, index_context, index_figures, 
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status", "first_seen", "last_seen", "level"]
 PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
-TREND_COLUMNS = ["topic_id", "label", "status", "effect", "p_value", "q_value", "window", "since"]
+TREND_COLUMNS = ["topic_id", "level", "label", "status", "effect", "p_value", "q_value", "window", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
 TERM_COLUMNS = ["term", "status", "effect", "relative", "p_value", "q_value", "papers", "first_seen", "n_topics",
                 "topic_ids"]  # fmt: skip

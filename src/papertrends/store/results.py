@@ -97,9 +97,11 @@ class Results(Database):
         return topics, assignments
 
     def trends_and_events(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """A run's trends (topic_id, label, status, effect, q_value) and topic events (kind, topic_id, detail)."""
+        """A run's trends (topic_id, level, label, status, effect, q_value) and topic events (kind, topic_id,
+        detail)."""
         trends = self.db.execute(
-            "SELECT topic_id, label, status, effect, q_value FROM trends WHERE run_id = ? ORDER BY topic_id", [run_id]
+            "SELECT topic_id, level, label, status, effect, q_value FROM trends WHERE run_id = ? ORDER BY topic_id",
+            [run_id],
         ).df()
         events = self.db.execute(
             "SELECT kind, level, topic_id, detail FROM topic_events WHERE run_id = ? ORDER BY kind, topic_id", [run_id]

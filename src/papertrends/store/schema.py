@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS prevalence (
 CREATE TABLE IF NOT EXISTS trends (
     run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL, label VARCHAR, status VARCHAR NOT NULL, effect DOUBLE,
     p_value DOUBLE, q_value DOUBLE, "window" VARCHAR, first_seen DATE, last_seen DATE, n INTEGER,
-    PRIMARY KEY (run_id, topic_id));
+    level VARCHAR DEFAULT 'topic', PRIMARY KEY (run_id, topic_id));
 CREATE TABLE IF NOT EXISTS trend_history (
     run_id INTEGER NOT NULL, as_of DATE NOT NULL, topic_id INTEGER NOT NULL, status VARCHAR NOT NULL, effect DOUBLE,
     q_value DOUBLE, since DATE, PRIMARY KEY (run_id, as_of, topic_id));
@@ -68,6 +68,7 @@ ALTER TABLE embeddings ADD COLUMN IF NOT EXISTS backend VARCHAR;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS fitted_papers INTEGER;
 ALTER TABLE trends ADD COLUMN IF NOT EXISTS since DATE;
 ALTER TABLE papers ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
+ALTER TABLE trends ADD COLUMN IF NOT EXISTS level VARCHAR DEFAULT 'topic';
 """
 # Before the key named only what a vector means, it named the runtime too ("MODEL/openvino-bf16/len256"): such
 # vectors are the same model's and move to the runtime-free key, their runtime kept as provenance. Where two

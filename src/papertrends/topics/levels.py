@@ -1,9 +1,9 @@
-"""Two levels of topics: subtopics grouped into top-level topics, centroids, and the corpus map's positions."""
+"""What both levels of topics share: a level's labels, terms and centroids, the outlier bar, the grouping of
+clusters into areas, the map's positions."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +32,23 @@ def centroids(embeddings: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarra
     return out
 
 
+def matched_share(a: np.ndarray, b: np.ndarray, jaccard: float = 0.5) -> float:
+    """The share of `a`'s assigned papers whose topic has a counterpart in `b`: a topic of `b` sharing at least
+    `jaccard` of their union of papers. The stability bar of a level whose topics are many and small, where ARI
+    alone weighs a few large topics."""
+    from sklearn.metrics.cluster import contingency_matrix
+
+    keep = (a != OUTLIER) & (b != OUTLIER)
+    if not (a != OUTLIER).any():
+        return 1.0
+    table = contingency_matrix(a[keep], b[keep], sparse=False)
+    ta, tb = np.unique(a[keep]), np.unique(b[keep])
+    size_a = np.array([np.sum(a == t) for t in ta])[:, None]
+    size_b = np.array([np.sum(b == t) for t in tb])[None, :]
+    matched = (table / (size_a + size_b - table)).max(axis=1) >= jaccard
+    return float(size_a[matched].sum() / np.sum(a != OUTLIER))
+
+
 def similarity_floors(
     x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, quantile: float, among: np.ndarray | None = None
 ) -> np.ndarray:
@@ -55,7 +72,9 @@ def numbered_by_size(groups: dict[int, list[int]], sizes: dict[int, int]) -> dic
 
 
 def group_topics(embeddings: np.ndarray, fine: np.ndarray, target: int, seed: int, runs: int = 40) -> dict[int, int]:
-    """Subtopic -> top-level topic, by a consensus of `runs` k-means partitions of the papers into `target` groups.
+    """Cluster -> group, by a consensus of `runs` k-means partitions of the papers into `target` groups: the areas,
+    when the consensus finds more clusters at an area's grain than the rule allows (a small corpus's areas would
+    otherwise number 9 to 11 with the runtime).
 
     Each run (k-means++, one start, its own seed) sends every subtopic to the group that holds most of its
     papers; two subtopics are as close as the share of runs that put them together, and average linkage over
@@ -95,32 +114,6 @@ def group_topics(embeddings: np.ndarray, fine: np.ndarray, target: int, seed: in
     for t, group in zip(ids, choice, strict=True):
         members.setdefault(int(group), []).append(t)
     return numbered_by_size(members, sizes)
-
-
-def anchored_groups(
-    fine: np.ndarray, paper_ids: Sequence[str], anchors: dict[int, frozenset[str]], min_share: float = 0.5
-) -> dict[int, int]:
-    """Subtopic -> top-level group, keeping the previous run's top-level topics ("anchors") where they still hold.
-
-    A subtopic joins the anchor that held most of its already-seen papers when that is at least `min_share` of
-    them; a subtopic of mostly new papers, or of papers scattered over anchors, becomes a top-level topic of its
-    own. So a run that adds a month regroups nothing that was grouped before, and new themes surface as new topics.
-    Groups are numbered by size, largest first.
-    """
-    owner = {p: a for a, members in anchors.items() for p in members}
-    ids = np.asarray(paper_ids)
-    groups: dict[tuple[str, int], list[int]] = {}
-    for t in sorted(set(fine.tolist()) - {OUTLIER}):
-        votes: dict[int, int] = {}
-        for p in ids[fine == t]:
-            if p in owner:
-                votes[owner[p]] = votes.get(owner[p], 0) + 1
-        seen = sum(votes.values())
-        best = max(votes, key=lambda a: (votes[a], -a)) if votes else None
-        key = ("anchor", best) if best is not None and votes[best] >= min_share * seen and seen else ("new", t)
-        groups.setdefault(key, []).append(t)
-    sizes = {t: int(np.sum(fine == t)) for ts in groups.values() for t in ts}
-    return numbered_by_size({i: ts for i, ts in enumerate(groups.values())}, sizes)
 
 
 def map_coordinates(reduced: np.ndarray, seed: int) -> np.ndarray:

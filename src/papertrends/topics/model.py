@@ -1,5 +1,6 @@
 """The topic model: BERTopic, with an ensemble of UMAP layouts and a consensus of their HDBSCAN clusters as its
-reduction and clustering steps, and c-TF-IDF terms; then subtopics grouped into top-level topics."""
+reduction and clustering steps, and c-TF-IDF terms. Two levels: areas (the top-level topics) and the research lines
+inside them (subtopics), both found by the consensus (topics.consensus)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 from papertrends.config import Settings
 from papertrends.topics.consensus import ClusterSettings, ConsensusClusterer
 from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings
-from papertrends.topics.levels import OUTLIER, Level, anchored_groups, centroids, group_topics, map_coordinates
+from papertrends.topics.levels import OUTLIER, Level, centroids, group_topics, map_coordinates
 from papertrends.topics.sizes import FitSizes, fit_sizes
 from papertrends.topics.terms import build_ctfidf, build_vectorizer, import_bertopic, make_label, topic_terms
 
@@ -32,8 +33,9 @@ def build_bertopic(settings: Settings, sizes: FitSizes) -> BERTopic:
     )  # fmt: skip
     clusterer = ConsensusClusterer(
         ClusterSettings(members=t.members, n_components=u.n_components, min_cluster_size=sizes.min_cluster_size,
-                        min_samples=h.min_samples, selection=h.cluster_selection_method,
-                        outlier_strategy=t.outlier_strategy, outlier_quantile=t.outlier_quantile, backend=t.backend)
+                        area_cluster_size=sizes.area_size, min_samples=h.min_samples,
+                        selection=h.cluster_selection_method, outlier_strategy=t.outlier_strategy,
+                        outlier_quantile=t.outlier_quantile, backend=t.backend)
     )  # fmt: skip
 
     class TopicsOnly(BERTopic):  # type: ignore[misc, valid-type]
@@ -57,7 +59,7 @@ def build_bertopic(settings: Settings, sizes: FitSizes) -> BERTopic:
 class TopicModel:
     """Estimator contract: __init__ stores settings, fit returns self, learned state ends in `_`.
 
-    After fit: `subtopics_` (the consensus clusters), `topics_` (top-level groups of them), `outliers_before_`
+    After fit: `subtopics_` (the research lines), `topics_` (the areas that hold them), `outliers_before_`
     (the share of papers outside every consensus cluster), `parent_of_` (subtopic -> topic), `sizes_` (the
     size-dependent settings used), `coordinates_` (the map's 2-D positions). The fitted BERTopic is not kept (its
     vocabulary is the fit's largest object).
@@ -71,9 +73,8 @@ class TopicModel:
         docs: Sequence[str],
         embeddings: np.ndarray,
         paper_ids: Sequence[str],
-        anchors: dict[int, frozenset[str]] | None = None,
     ) -> TopicModel:
-        """Fit on all papers. `anchors`, the previous run's top-level topics (id -> papers), keeps their grouping."""
+        """Fit both levels on all papers."""
         if len(docs) != len(embeddings) or len(docs) != len(paper_ids):
             raise ValueError(f"{len(docs)} documents, {len(embeddings)} embeddings, {len(paper_ids)} ids")
         if len(docs) < FEWEST_PAPERS:
@@ -83,17 +84,16 @@ class TopicModel:
         model = build_bertopic(self.settings, self.sizes_)
         model.fit(list(docs), np.asarray(embeddings, dtype=np.float32))
         fine = np.asarray(model.hdbscan_model.labels_, dtype=int)
+        areas = np.asarray(model.hdbscan_model.areas_, dtype=int)
+        group = group_topics(embeddings, areas, self.sizes_.top_level_topics, t.seed)
+        top = np.array([group.get(int(a), OUTLIER) for a in areas], dtype=int)
         self.outliers_before_ = model.hdbscan_model.outliers_before_
         self.subtopics_ = Level(fine, self._subtopic_terms(model, fine), centroids(embeddings, fine))
         self.coordinates_ = map_coordinates(model.umap_model.embedding_, t.seed)
         # BERTopic is not kept: its vectorizer's 1-2-gram vocabulary and c-TF-IDF matrix (130 MB at 6k papers) go
         # before the top level's terms build their own, where both together made the run's peak.
         del model
-        if anchors:
-            self.parent_of_ = anchored_groups(fine, paper_ids, anchors)
-        else:
-            self.parent_of_ = group_topics(embeddings, fine, self.sizes_.top_level_topics, t.seed)
-        top = np.array([self.parent_of_.get(int(k), OUTLIER) for k in fine], dtype=int)
+        self.parent_of_ = {int(k): int(top[np.argmax(fine == k)]) for k in sorted(set(fine.tolist()) - {OUTLIER})}
         self.topics_ = Level(top, topic_terms(docs, top, self.settings), centroids(embeddings, top))
         self.paper_ids_ = list(paper_ids)
         self.embeddings_ = embeddings
@@ -131,13 +131,18 @@ class TopicModel:
         children: dict[int, int] = {}
         for parent in self.parent_of_.values():
             children[parent] = children.get(parent, 0) + 1
-        rows = []
+        rows: list[dict] = []
+        labels: dict[int, str] = {}  # the areas', for their lines to differ from
         for level, data in (("topic", self.topics_), ("subtopic", self.subtopics_)):
             reps = self.representatives(data.labels, data.centroids, n)
             for t in sorted(data.centroids):
                 if level == "subtopic" and children.get(self.parent_of_[t], 0) < 2:
                     continue  # a topic with one subtopic is that subtopic: no second row for it
                 terms = data.terms.get(t, [])
+                avoid = labels.get(self.parent_of_[t], "") if level == "subtopic" else ""
+                label = make_label([w for w, _ in terms], avoid=avoid, taken={r["label"] for r in rows})
+                if level == "topic":
+                    labels[t] = label
                 rows.append(
                     {
                         "level": level,
@@ -146,7 +151,7 @@ class TopicModel:
                         "size": int(np.sum(data.labels == t)),
                         "top_terms": terms,
                         "representative": reps[t],
-                        "label": make_label([w for w, _ in terms]),
+                        "label": label,
                     }
                 )
         return pd.DataFrame(rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,8 +60,23 @@ def build_ctfidf(settings: Settings) -> ClassTfidfTransformer:
     return ClassTfidfTransformer(reduce_frequent_words=t.reduce_frequent_words, bm25_weighting=t.bm25_weighting)
 
 
-def make_label(terms: Sequence[str], n: int = 3) -> str:
-    """A readable label from ranked top terms: 'language models' stands for 'language' and 'models'."""
+def make_label(terms: Sequence[str], n: int = 3, avoid: str = "", taken: Collection[str] = ()) -> str:
+    """A readable label from ranked top terms: 'language models' stands for 'language' and 'models'.
+
+    Terms made only of `avoid`'s words (a research line's area's label) are passed over while others remain, and
+    a label already `taken` (another topic's) takes in the next terms until it differs."""
+    plain = set(avoid.replace(",", " ").split())
+    own = [t for t in terms if not set(t.split()) <= plain]
+    ranked = own if len(own) >= n else list(terms)
+    label = "(no terms)"
+    for more in range(n, max(n, len(ranked)) + 1):
+        label = _joined(ranked, more) or label
+        if label not in taken:
+            return label
+    return label
+
+
+def _joined(terms: Sequence[str], n: int) -> str:
     chosen: list[str] = []
     for term in terms[: n * 4]:
         words = set(term.split())
@@ -73,7 +88,7 @@ def make_label(terms: Sequence[str], n: int = 3) -> str:
             chosen = [c for i, c in enumerate(chosen) if i not in covered[1:]]
         elif len(chosen) < n:
             chosen.append(term)
-    return ", ".join(chosen) if chosen else "(no terms)"
+    return ", ".join(chosen)
 
 
 def topic_terms(docs: Sequence[str], labels: np.ndarray, settings: Settings) -> dict[int, list[tuple[str, float]]]:
