@@ -37,7 +37,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-# Chosen before looking at papertrends' output; matched case-insensitively in title + abstract.
+# Chosen before looking at papertrends' output; matched case-insensitively in title + abstract (every pattern of a
+# line must match). The first seven were chosen in round two; the rest were added on 2026-12-06 from the lines the
+# issue names and the themes of the digests' year, each with why a reader follows it, before any run of the new model.
 LINES = {
     "agents": (r"\bagent(s|ic)?\b",),
     "RL for reasoning (GRPO...)": (r"\bgrpo\b|\brlvr\b|reinforcement learning|\brl\b", r"reason"),
@@ -46,6 +48,50 @@ LINES = {
     "state-space models": (r"state[- ]space model|\bmamba\b|\bssms?\b",),
     "mixture of experts": (r"mixture[- ]of[- ]experts|\bmoe\b",),
     "diffusion language models": (r"diffusion language model|masked diffusion|\bdllms?\b|discrete diffusion",),
+    "agent memory": (r"\bagent", r"\bmemory\b"),  # agents that remember across sessions
+    "GUI / computer-use agents": (r"\bgui\b|graphical user interface|computer[- ]use|web agents?\b|mobile agents?\b",),
+    "deep research": (r"deep research|research agents?\b",),  # agents that search and write reports
+    "world models": (r"\bworld models?\b",),
+    "speculative decoding": (r"speculative decoding|speculative sampling|draft model",),
+    "3D Gaussian splatting": (r"gaussian splatting|\b3dgs\b",),
+    "KV-cache compression": (r"\bkv[- ]?cache",),
+    "code generation / SWE agents": (r"code generation|swe-bench|software engineering|coding agents?|code agents?",),
+    "image editing": (r"image editing|instruction-based editing|image manipulation",),
+    "retrieval-augmented generation": (r"retrieval[- ]augmented|\brag\b",),
+    "reward models / preference optimisation": (r"reward models?\b|\brlhf\b|preference optimi[sz]ation|\bdpo\b",),
+    "multimodal reasoning": (r"multimodal|vision[- ]language|\bmllms?\b|\blvlms?\b", r"reason"),
+    "speech and audio generation": (r"text-to-speech|\btts\b|speech synthesis|audio generation|music generation",),
+    "quantisation": (r"quantiz(ation|ed|e)\b|low-bit",),
+    "test-time scaling": (r"test[- ]time (scaling|compute)",),
+    "long context": (r"long[- ]context",),
+    "hallucination": (r"hallucinat",),
+}
+# Why a reader follows each line (written with the patterns, before any output of the research-line model).
+REASONS = {
+    "agents": "the year's largest theme: LLMs that act with tools",
+    "RL for reasoning (GRPO...)": "DeepSeek-R1's recipe: reinforcement learning for reasoning, from early 2025",
+    "VLA / embodied": "vision-language-action models for robots",
+    "video generation": "text-to-video models (Sora and its followers)",
+    "state-space models": "Mamba and other alternatives to attention",
+    "mixture of experts": "sparse models of every large lab",
+    "diffusion language models": "text by denoising instead of left to right",
+    "agent memory": "agents that remember across sessions: named by the issue",
+    "GUI / computer-use agents": "agents that operate screens, browsers and phones",
+    "deep research": "agents that search and write reports",
+    "world models": "models that predict environments: 1% to 7% of a month's papers (the issue)",
+    "speculative decoding": "faster decoding with a draft model",
+    "3D Gaussian splatting": "the 3D representation that replaced NeRFs",
+    "KV-cache compression": "serving long contexts in less memory",
+    "code generation / SWE agents": "models that write and fix code, SWE-bench",
+    "image editing": "instruction-based image editing models",
+    "retrieval-augmented generation": "grounding answers in retrieved documents",
+    "reward models / preference optimisation": "RLHF, DPO and the reward models behind them",
+    "multimodal reasoning": "reasoning over images and video by MLLMs",
+    "speech and audio generation": "text-to-speech and music models",
+    "quantisation": "low-bit weights and activations",
+    "test-time scaling": "spending more compute at inference",
+    "long context": "models that read very long inputs",
+    "hallucination": "measuring and reducing made-up content",
 }
 WINDOW_BEFORE = timedelta(weeks=8)
 DETECTED_WITHIN = timedelta(weeks=13)
@@ -190,6 +236,44 @@ def subtopic_flags(result: object, sightings: pd.DataFrame, rows: list[dict[str,
     return history
 
 
+def best_topic(mask: pd.Series, result: object) -> tuple[str, int | None, float]:
+    """The topic, at either level, whose papers best match the line's: (level, id, F1)."""
+    topics, assignments = result.topics, result.assignments.set_index("paper_id")  # type: ignore[attr-defined]
+    line = mask[mask].index
+    best: tuple[str, int | None, float] = ("", None, 0.0)
+    for level, column in (("topic", "topic_id"), ("subtopic", "subtopic_id")):
+        held = assignments[column]
+        held = held[held.isin(set(topics.loc[topics["level"] == level, "topic_id"]))]
+        sizes, inside = held.value_counts(), held[held.index.isin(line)].value_counts()
+        for t, k in inside.items():
+            f1 = 2 * k / (sizes[t] + len(line))
+            if f1 > best[2]:
+                best = (level, int(t), float(f1))
+    return best
+
+
+def research_lines(result: object, sightings: pd.DataFrame, rows: list[dict[str, object]],
+                   sub_history: pd.DataFrame) -> None:  # fmt: skip
+    """Per line: the best-matching topic at any level (F1), whether a moving phrase names it, and the first week the
+    best topic's level's weekly history flags it from 8 weeks before the onset. Adds `best`, `f1`, `phrases`,
+    `best_first_flag`, `best_lag_days`, `flagged_30`."""
+    papers, terms = result.papers, result.term_trends  # type: ignore[attr-defined]
+    labels = dict(zip(result.topics["topic_id"], result.topics["label"], strict=True))  # type: ignore[attr-defined]
+    moving = terms[terms["status"].isin(["rising", "emerging", "fading"])] if len(terms) else terms
+    for r in rows:
+        patterns = LINES[str(r["line"])]
+        level, topic, f1 = best_topic(matches(papers, patterns), result)
+        named = [t for t in moving.get("term", []) if all(re.search(p, str(t)) for p in patterns)]
+        onset = pd.Timestamp(r["onset"]) if r["onset"] else None
+        history = result.trend_history if level == "topic" else sub_history  # type: ignore[attr-defined]
+        flag = first_flag(history, topic, onset - WINDOW_BEFORE) if topic is not None and onset is not None else None
+        lag = (flag - onset).days if flag is not None and onset is not None else None
+        r.update({"reason": REASONS[str(r["line"])],
+                  "best": f"{'area' if level == 'topic' else 'line'} {topic}: {labels.get(topic, '')}",
+                  "f1": round(f1, 2), "phrases": named[:3], "best_first_flag": str(flag.date()) if flag else None,
+                  "best_lag_days": lag, "flagged_30": lag is not None and lag <= 30})  # fmt: skip
+
+
 def replayed(args: argparse.Namespace, rows: list[dict[str, object]], masks: dict[str, pd.Series]) -> None:
     """The same check on what a replay of scheduled runs reported: at each step, the topic holding most of the
     line's papers that step had, and its status that step. Adds `replay_first_flag` and `replay_lag_days`."""
@@ -264,6 +348,7 @@ def main() -> None:
     sub_history = subtopic_flags(
         result, sightings, rows, {line: matches(papers, patterns) for line, patterns in LINES.items()}
     )
+    research_lines(result, sightings, rows, sub_history)
     n_flags, n_false, false = false_alarms(result, sightings)
     n_sub_flags, n_sub_false, sub_false = false_alarms(result, sightings, sub_history)
     if args.backtest:
@@ -276,6 +361,10 @@ def main() -> None:
         "detected_by_subtopics": sum(r["sub_detected"] or r["detected"] for r in with_onset),
         "emerging_topics": n_flags, "false_alarms": n_false, "flags": false, "lines": rows,
         "emerging_subtopics": n_sub_flags, "subtopic_false_alarms": n_sub_false, "subtopic_flags": sub_false,
+        "research_lines": int(result.n_subtopics), "n_lines": len(rows),
+        "covered": sum(r["f1"] >= 0.5 or bool(r["phrases"]) for r in rows),
+        "with_topic": sum(r["f1"] >= 0.5 for r in rows),
+        "flagged_within_30_days": sum(r["flagged_30"] for r in with_onset),
     }  # fmt: skip
     print(f"{'line':28s} {'papers':>6s} {'onset':>10s} {'first flag':>10s} {'lag':>5s}  topic (share of line)")
     for r in rows:
@@ -295,6 +384,15 @@ def main() -> None:
         for f in flags:
             print(f"  emerging from {f['first_flag']}: {level} {f['topic_id']} ({', '.join(f['words'])}): its words'"
                   f" share x{f['words_ratio']} around it{' (false alarm)' if f['false'] else ''}")  # fmt: skip
+    print("\nresearch lines: the best topic at any level (F1), a moving phrase naming it, onset, first flag, lag")
+    for r in rows:
+        lag = f"{r['best_lag_days']:+d}" if r["best_lag_days"] is not None else "-"
+        print(f"  {r['line']:40s} {r['papers']:5d}  {r['best'][:48]:48s} F1 {r['f1']:.2f}  "
+              f"{'; '.join(r['phrases'])[:30] or '-':30s} {r['onset'] or '-':>10s} {r['best_first_flag'] or '-':>10s}"
+              f" {lag:>5s}")  # fmt: skip
+    print(f"covered {summary['covered']} of {len(rows)} (F1 >= 0.5 or a phrase), {summary['with_topic']} by a topic "
+          f"of F1 >= 0.5; flagged within 30 days of the onset: {summary['flagged_within_30_days']} of "
+          f"{len(with_onset)}; {summary['topics']} areas, {summary['research_lines']} research lines")  # fmt: skip
     from papertrends.trends import status_periods, status_story
 
     summary["stories"] = {f"{t}: {labels[t]}": status_story(status_periods(h)) for t, h in history.groupby("topic_id")}

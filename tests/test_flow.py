@@ -67,7 +67,9 @@ def test_prevalence_is_stored_and_exported(two_runs: dict) -> None:
         "hi",
         "upvote_share",
     ]
-    assert set(csv["window"]) == {"day", "week", "month", "published-month"}
+    assert set(csv["window"]) == {"day", "week", "month", "published-month", "line-day", "line-week"}
+    lines = csv[csv["window"] == "line-day"]  # the research lines' shares: each paper in its line or outside all
+    assert ((lines.groupby("window_start")["share"].sum() - 1).abs() < 1e-9).all()
     daily = csv[csv["window"] == "day"]
     assert daily["window_start"].nunique() == 5
     sums = daily.groupby("window_start")["share"].sum()

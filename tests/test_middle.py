@@ -101,3 +101,49 @@ def test_the_run_summary_survives_its_json_and_old_summaries_read() -> None:
         "metrics": {"fit_hash": "f", "fitted_papers": 9},
     }
     assert RunSummary.from_dict(old).metrics == FitMetrics()  # control state no longer travels in the metrics
+
+
+def test_measure_keeps_a_history_for_every_research_line_and_takes_up_the_last_runs_weeks() -> None:
+    """On in-memory records, without a database: line 11 takes over area 1 while area 1 holds its share. Both
+    levels get weekly histories; given the last run's days and weeks, the unchanged weeks are taken from it."""
+    from datetime import date, timedelta
+
+    from papertrends.analysis import measure
+    from papertrends.config import Settings
+    from papertrends.records import Fitted, no_events
+
+    prev = _previous(papers=400)
+    days = [date(2025, 1, 6) + timedelta(days=d) for d in range(140)]
+    rng = np.random.default_rng(3)
+    ids = prev.assignments["paper_id"].tolist()
+    line_of = dict(zip(ids, prev.assignments["subtopic_id"], strict=True))
+    topics = prev.topics.assign(top_terms=[[("a", 1.0)]] * 4, representative=[[]] * 4,
+                                parent_id=pd.array([None, None, 0, 1], dtype="Int64"))  # fmt: skip
+    # area 1 splits into lines 11 (late) and 12 (early): its share stays, its lines swap
+    topics = pd.concat([topics, topics.iloc[[3]].assign(topic_id=12, label="b2")], ignore_index=True)
+    assignments = prev.assignments.assign(subtopic_id=pd.array(
+        [12 if line_of[p] == 11 and int(p[1:]) < 200 else line_of[p] for p in ids], dtype="Int64"))  # fmt: skip
+    rows = []
+    for k, day in enumerate(days):
+        late = k >= 90
+        for p in rng.choice(ids, 12, replace=False):
+            sub = assignments.set_index("paper_id").loc[p, "subtopic_id"]
+            if sub == 10 or (sub == 11) == late or rng.random() < 0.1:
+                rows.append({"paper_id": p, "digest_date": day, "upvotes": 1, "certain": True})
+    sightings = pd.DataFrame(rows)
+    papers = pd.DataFrame({"paper_id": ids, "title": ["paper"] * len(ids), "abstract": ["words"] * len(ids),
+                           "published": [None] * len(ids)})  # fmt: skip
+    fitted = Fitted(Decision.REFIT, papers, topics, assignments, no_events(), FitMetrics(), len(ids))
+    settings = Settings().with_overrides(trends={"window_days": 400, "min_papers": 5})
+    first = measure(fitted, "c", sightings, settings)
+    levels = dict(zip(first.trends["topic_id"], first.trends["level"], strict=True))
+    assert levels == {0: "topic", 1: "topic", 10: "subtopic", 11: "subtopic", 12: "subtopic"}
+    status = dict(zip(first.trends["topic_id"], first.trends["status"], strict=True))
+    assert status[11] in ("rising", "emerging") and status[12] in ("fading", "gone")
+    assert status[1] not in ("rising", "emerging")
+    assert {10, 11, 12} <= set(first.trend_history["topic_id"])  # the lines' weeks, beside the areas'
+    assert {"line-day", "line-week"} <= set(first.prevalence["window"])
+    earlier = (first.prevalence[first.prevalence["window"].isin(["day", "line-day"])],
+               first.trend_history.assign(effect=first.trend_history["effect"] + 1))  # fmt: skip
+    again = measure(fitted, "c", sightings, settings, earlier)
+    assert np.allclose(again.trend_history["effect"], first.trend_history["effect"] + 1)  # nothing recomputed

@@ -98,18 +98,34 @@ def analyse(store: Store, settings: Settings, model_id: str, *, force: bool = Fa
                    settings, earlier)  # fmt: skip
 
 
+def line_assignments(assignments: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
+    """The assignments with each paper's research line as its topic (-1 outside a listed line): what prevalence
+    and the trend tests read to measure the lines as they measure the areas."""
+    listed = set(topics.loc[topics["level"] == "subtopic", "topic_id"])
+    return assignments.assign(topic_id=assignments["subtopic_id"].where(assignments["subtopic_id"].isin(listed), -1))
+
+
 def subtopic_trends(
     assignments: pd.DataFrame, sightings: pd.DataFrame, topics: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
-    """Each subtopic's status by the topics' test on its own share of each digest, corrected across subtopics: a
-    line of work inside a topic (video generation inside image generation) can emerge while its topic does not.
-    The status is this run's alone: no weekly history is kept for subtopics, so none is held under the looser bar."""
+    """Each research line's status by the areas' test on its own share of each digest, corrected across lines: a
+    line inside an area (video generation inside image generation) can emerge while its area does not."""
     listed = set(topics.loc[topics["level"] == "subtopic", "topic_id"])
     if not listed:
         return pd.DataFrame(columns=["topic_id", "status", "first_seen", "last_seen"])
-    inner = assignments.assign(topic_id=assignments["subtopic_id"].where(assignments["subtopic_id"].isin(listed), -1))
-    table = trend_table(prevalence(inner, sightings, "day"), settings.trends)
+    table = trend_table(prevalence(line_assignments(assignments, topics), sightings, "day"), settings.trends)
     return table[table["topic_id"].isin(listed)]
+
+
+def _per_level(
+    earlier: tuple[pd.DataFrame, pd.DataFrame] | None, window: str
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """One level's part of the last run's (daily prevalence, history): its `window` rows and their topics' weeks."""
+    if earlier is None:
+        return None
+    daily, history = earlier
+    mine = daily[daily["window"] == window] if "window" in daily else daily
+    return mine.drop(columns="window", errors="ignore"), history[history["topic_id"].isin(set(mine["topic_id"]))]
 
 
 def dated(sightings: pd.DataFrame) -> pd.DataFrame:
@@ -132,14 +148,23 @@ def measure(
     The charts show every sighting; the trend tests read only the `dated` ones, so a file dated by its time alone
     (a copy or a checkout sets it) never makes a topic emerge."""
     assignments = fitted.assignments
+    lined = line_assignments(assignments, fitted.topics)
     windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
-    shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers)], ignore_index=True)
+    # The research lines' shares sit beside the areas' under windows of their own (`line-day`, `line-week`), so
+    # that nothing summing a window's topics counts a paper twice.
+    line_windows = [prevalence(lined, sightings, w).assign(window=f"line-{w}") for w in ("day", "week")]
+    shares = pd.concat([*windows, prevalence_by_published(assignments, fitted.papers), *line_windows],
+                       ignore_index=True)  # fmt: skip
     tested = dated(sightings)
     daily = shares[shares["window"] == "day"] if tested is sightings else prevalence(assignments, tested, "day")
-    history = status_history(daily, settings.trends, earlier)
+    line_daily = line_windows[0].assign(window="day") if tested is sightings else prevalence(lined, tested, "day")
+    history = status_history(daily, settings.trends, _per_level(earlier, "day"))
+    line_history = status_history(line_daily, settings.trends, _per_level(earlier, "line-day"))
     trends = trend_table(daily, settings.trends, reported_before(history))  # the history's last week, again
+    lines = trend_table(line_daily, settings.trends, reported_before(line_history))
+    lines = lines[lines["topic_id"].isin(set(fitted.topics.loc[fitted.topics["level"] == "subtopic", "topic_id"]))]
+    history = pd.concat([history, line_history], ignore_index=True)
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
-    lines = subtopic_trends(assignments, tested, fitted.topics, settings)
     both = pd.concat([trends.assign(level="topic"), lines.assign(level="subtopic")], ignore_index=True)
     topics = topics.merge(both[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))

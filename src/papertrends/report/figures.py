@@ -171,6 +171,27 @@ def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str
     return date_axis(fig, x, window)
 
 
+def build_research_lines_figure(prevalence: pd.DataFrame, lines: pd.DataFrame, label: str) -> go.Figure:
+    """An area page's chart: each of its research lines' share of all papers, per week (`line-week` rows)."""
+    frame = prevalence[(prevalence["window"] == "line-week") & prevalence["topic_id"].isin(lines["topic_id"])]
+    order = ranked_topics(lines.assign(level="topic"))  # ranked as the area's own topics
+    labels = dict(zip(lines["topic_id"], lines["label"], strict=True))
+    fig = go.Figure()
+    for topic_id in order:
+        rows = frame[frame["topic_id"] == topic_id].sort_values("window_start")
+        name = plot_text(_name(topic_id, labels))
+        fig.add_trace(go.Scatter(
+            x=[str(d)[:10] for d in rows["window_start"]], y=rows["share"].round(4).tolist(), mode="lines",
+            name=name[:60], line={"width": 1.5, "color": colour(topic_id, order)},
+            customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist() if len(rows) else [],
+            hovertemplate="%{x}<br>" + name.replace("%", "%%")
+            + "<br>%{y:.1%} of papers (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+        ))  # fmt: skip
+    fig = _layout(fig, f"{plot_text(label)[:60]}: its research lines' shares per week", "week", "share", height=380)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return date_axis(fig, [str(d) for d in frame["window_start"]], "week")
+
+
 def build_topic_map_figure(points: pd.DataFrame, topics: pd.DataFrame) -> go.Figure:
     """Papers in 2-D, coloured by topic; hovering shows the title and the first digest date.
 

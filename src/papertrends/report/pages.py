@@ -13,6 +13,7 @@ from papertrends.prevalence import overall_shares
 from papertrends.records import RunInfo
 from papertrends.report.figures import (
     build_prevalence_figure,
+    build_research_lines_figure,
     build_status_band,
     build_terms_figure,
     build_topic_lines_figure,
@@ -219,8 +220,10 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
 
         mine = history.apply(involves, axis=1)
         history = history[mine & (history["level"] == "topic")]
+    line_of = dict(zip(subtopics["topic_id"], subtopics["label"], strict=True))
     papers = [
-        {"title": r.title, "arxiv_id": r.arxiv_id if isinstance(r.arxiv_id, str) else None,
+        {"title": r.title, "line": line_of.get(r.subtopic_id) if pd.notna(r.subtopic_id) else None,
+         "arxiv_id": r.arxiv_id if isinstance(r.arxiv_id, str) else None,
          "organization": r.organization if isinstance(getattr(r, "organization", None), str) else None,
          "digest_dates": list(getattr(r, "digest_dates", []) or []),
          "upvotes": None if pd.isna(getattr(r, "upvotes", None)) else int(r.upvotes)}
@@ -249,20 +252,28 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
     if past is not None and not past.empty:
         figures["status"] = build_status_band(past, row["label"])
         context["story"] = status_story(status_periods(past))
+    if len(subtopics):
+        figures["lines"] = build_research_lines_figure(data.prevalence, subtopics, row["label"])
     figures["terms"] = build_terms_figure(list(row["top_terms"]), row["label"])
     return context, figures
 
 
 def line_rows(data: ReportInput, lines: pd.DataFrame) -> list[dict[str, Any]]:
-    """An area's research lines, largest first: id, label, size, status, effect, q and top terms."""
+    """An area's research lines, largest first: id, label, size, status, effect, q, top terms, a sparkline of its
+    weekly share and the story of its weekly statuses."""
     trends = data.trends.set_index("topic_id")
+    weekly = data.prevalence[data.prevalence["window"] == "line-week"]
+    history = data.trend_history
     rows = []
     for r in lines.sort_values(["size", "topic_id"], ascending=[False, True]).itertuples():
         t = int(r.topic_id)
+        past = history[history["topic_id"] == t] if not history.empty else history
+        shares = weekly[weekly["topic_id"] == t].sort_values("window_start")["share"].tail(52).tolist()
         rows.append({"topic_id": t, "label": r.label, "size": int(r.size),
                      "status": r.status if isinstance(r.status, str) else "",
                      "effect": float(trends["effect"].get(t, 0.0)), "q_value": float(trends["q_value"].get(t, 1.0)),
-                     "terms": [w for w, _ in r.top_terms][:6]})  # fmt: skip
+                     "terms": [w for w, _ in r.top_terms][:6], "spark": sparkline_svg(shares),
+                     "story": status_story(status_periods(past)) if len(past) else ""})  # fmt: skip
     return rows
 
 

@@ -62,15 +62,16 @@ class Results(Database):
         return PreviousRun(int(row[0]), row[1] or "", row[2] or "", int(row[3]), metrics, topics, assignments)
 
     def earlier_trends(self, run_id: int, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-        """A run's daily prevalence and status history, if they were computed under the history key `key`
-        (`trends.history_key`); None otherwise."""
+        """A run's daily prevalence (its areas' `day` rows and its research lines' `line-day` rows) and status
+        history, if they were computed under the history key `key` (`trends.history_key`); None otherwise."""
         row = self.db.execute(
             "SELECT json_extract_string(summary, '$.history_key') FROM runs WHERE run_id = ?", [run_id]
         ).fetchone()
         if row is None or row[0] != key:
             return None
         daily = self.db.execute(
-            """SELECT window_start, topic_id, n, total FROM prevalence WHERE run_id = ? AND "window" = 'day'""",
+            """SELECT "window", window_start, topic_id, n, total FROM prevalence
+               WHERE run_id = ? AND "window" IN ('day', 'line-day')""",
             [run_id],
         ).df()
         history = self.db.execute(
