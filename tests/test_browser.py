@@ -213,6 +213,12 @@ def test_window_and_topic_selectors_and_a_topic_page(report: Path, browser) -> N
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    lines = browser.find_elements("css selector", "#research-lines li[id^=line-]")
+    assert len(lines) >= 2  # the largest area of the samples holds research lines, each with its anchor
+    traces = browser.execute_script("return document.getElementById('fig-research-lines').data.length")
+    assert traces == len(lines)  # one weekly share per line, drawn
+    browser.execute_script("document.getElementById('research-lines').scrollIntoView()")
+    browser.save_screenshot(str(SHOTS / "research-lines.png"))
     search = browser.find_element("css selector", "input[data-filter=paper-table]")
     total = int(browser.find_element("id", "paper-table-count").text)
     search.send_keys("zzzz-no-such-title")

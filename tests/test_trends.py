@@ -296,3 +296,18 @@ def test_a_topic_only_an_undated_file_holds_is_not_called_emerging() -> None:
     assert len(tested) == 200 and tested["certain"].all()
     assert statuses(tested) == {0: "steady", 1: "steady", 2: "steady"}
     assert dated(sightings.assign(certain=False)) is not None and len(dated(sightings.assign(certain=False))) == 214
+
+
+def test_a_seldom_topic_is_not_gone_after_a_silence_its_own_rate_makes_likely() -> None:
+    """A research line with a paper every three weeks is often unseen for 45 days: gone only after a silence that
+    its rate makes unlikely (1%: about 4.6 gaps), while a frequent topic is gone after `gone_days`."""
+    days = [date(2025, 1, 1) + timedelta(days=d) for d in range(300)]
+    rows = []
+    for k, day in enumerate(days):
+        seldom = int(k % 21 == 0 and k < 240)  # every 21 days, silent for the last 60 (under 4.6 x 21 = 97)
+        frequent = int(k < 240)  # every day, then silent for the last 60 (over gone_days = 45)
+        for topic, n in ((0, seldom), (1, frequent), (2, 5)):
+            rows.append({"window_start": day, "topic_id": topic, "n": n, "total": 10, "share": n / 10})
+    table = trend_table(pd.DataFrame(rows), TrendsConfig(window_days=400, gone_days=45, min_papers=5))
+    status = table.set_index("topic_id")["status"]
+    assert status[1] == "gone" and status[0] != "gone"

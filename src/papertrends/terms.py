@@ -4,6 +4,13 @@ Each phrase of the vocabulary (1-3-grams of titles and abstracts, stop words out
 gets the topics' trend test: a weighted least-squares regression of its share of each digest's papers on time over
 the trailing `window_days`, variance from the residuals, p-values Benjamini-Hochberg corrected across phrases. A
 phrase's topics are those holding at least `SPREAD_SHARE` of its papers.
+
+A reader wants research terms, once each. So a significant phrase is reported as moving only when it names
+something: its papers gather in one area at least `MIN_LIFT` times as much as the area's share of all papers
+(boilerplate such as "new avenues" or "meticulously curated" spreads like the corpus does), and it is no fragment
+of a link ("data https"). Variants are one line: phrases that are the same words up to a plural ("world model",
+"world models"), or a longer phrase whose papers lie mostly within a shorter one's ("video world models" in
+"world models"), are listed under the one with the most papers, in `variants`.
 """
 
 from __future__ import annotations
@@ -29,9 +36,70 @@ COLUMNS = [
     "first_seen",
     "n_topics",
     "topic_ids",
+    "variants",
+    "lift",
 ]
 MIN_PAPERS = 20  # a phrase in fewer papers is not tested
 SPREAD_SHARE = 0.1  # a topic holding this much of a phrase's papers is one it spreads over
+MIN_LIFT = 2.0  # a phrase's papers gather in one area at least this much more than all papers do
+WITHIN = 0.8  # a longer phrase with this share of its papers inside a shorter one's is its variant
+LINK_WORDS = frozenset({"http", "https", "www", "com", "github", "org", "io", "html"})
+
+
+def _stem(term: str) -> str:
+    """The phrase with each word's plural 's' taken off: 'world models' and 'world model' meet."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
+
+
+def lifts(x: sparse.csc_matrix, topic_of: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """For each phrase column: the share of its assigned papers in its largest area over that area's share of all
+    assigned papers (1: spread as the corpus is)."""
+    assigned = topic_of[topic_of >= 0]
+    base = np.bincount(assigned) / max(len(assigned), 1) if len(assigned) else np.zeros(1)
+    out = np.ones(len(columns))
+    for k, j in enumerate(columns):
+        held = topic_of[x[:, j].indices]
+        held = held[held >= 0]
+        if len(held):
+            counts = np.bincount(held, minlength=len(base))
+            top = int(counts.argmax())
+            out[k] = counts[top] / len(held) / max(base[top], 1e-9)
+    return out
+
+
+def merge_variants(terms: np.ndarray, x: sparse.csc_matrix, moving: np.ndarray, status: np.ndarray) -> dict[int, int]:
+    """Moving phrase column -> the column it is listed under (itself, or the variant with the most papers)."""
+    cols = [int(j) for j in np.flatnonzero(moving)]
+    size = {j: x[:, j].nnz for j in cols}
+    owner = {j: j for j in cols}
+
+    def root(j: int) -> int:
+        while owner[j] != j:
+            j = owner[j]
+        return j
+
+    def join(a: int, b: int) -> None:
+        a, b = root(a), root(b)
+        if a != b:
+            keep, drop = (a, b) if (size[a], -a) >= (size[b], -b) else (b, a)
+            owner[drop] = keep
+
+    by_stem: dict[tuple[str, str], int] = {}
+    for j in cols:
+        key = (_stem(str(terms[j])), str(status[j]))
+        if key in by_stem:
+            join(j, by_stem[key])
+        else:
+            by_stem[key] = j
+    padded = {j: f" {_stem(str(terms[j]))} " for j in cols}
+    for j in cols:  # a longer phrase mostly inside a shorter one that it contains
+        for k in cols:
+            if k == j or status[k] != status[j] or padded[k] == padded[j] or padded[k] not in padded[j]:
+                continue
+            inside = len(np.intersect1d(x[:, j].indices, x[:, k].indices, assume_unique=True))
+            if inside >= WITHIN * size[j]:
+                join(j, k)
+    return {j: root(j) for j in cols}
 
 
 def _slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,11 +195,21 @@ def term_trends(
     q = benjamini_hochberg(p)
     n_papers = np.asarray(x.sum(axis=0)).ravel().astype(int)
     significant = (q < config.alpha) & (n_papers >= MIN_PAPERS)
-    status = np.where(significant, np.where(effect > 0, "rising", "fading"), "steady")
     topic_of = papers["paper_id"].map(assignments.set_index("paper_id")["topic_id"]).fillna(-1).to_numpy(int)
+    lift = np.ones(len(terms))
+    lift[significant] = lifts(x, topic_of, np.flatnonzero(significant))
+    link = np.array([bool(set(str(t).split()) & LINK_WORDS) for t in terms])
+    moving = significant & (lift >= MIN_LIFT) & ~link
+    status = np.where(moving, np.where(effect > 0, "rising", "fading"), "steady")
+    listed_under = merge_variants(terms, x, moving, status)
+    variants: dict[int, list[str]] = {}
+    for j, k in listed_under.items():
+        if j != k:
+            variants.setdefault(k, []).append(str(terms[j]))
+            status[j] = "steady"  # listed under its variant
     spread: list[list[int]] = []
     for j in range(len(terms)):
-        if not significant[j]:
+        if status[j] == "steady":
             spread.append([])
             continue
         held = topic_of[x[:, j].indices]
@@ -144,6 +222,8 @@ def term_trends(
             "relative": np.round(effect / np.maximum(mean_share, 1e-9), 4), "p_value": p, "q_value": q,
             "papers": n_papers, "first_seen": [when[i].date() for i in first],
             "n_topics": [len(s) for s in spread], "topic_ids": [" ".join(map(str, s)) for s in spread],
+            "variants": ["; ".join(sorted(variants.get(j, []))) for j in range(len(terms))],
+            "lift": np.round(lift, 3),
         }
     )  # fmt: skip
     return table.sort_values(["status", "effect", "term"], ascending=[True, False, True], ignore_index=True)

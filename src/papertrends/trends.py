@@ -38,7 +38,8 @@ HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
-RULES = 2  # the rules' version: raise it with them, and no stored history is taken as it was
+RULES = 3  # the rules' version: raise it with them, and no stored history is taken as it was
+GONE_CHANCE = 0.01  # a topic is gone when a silence this unlikely at its own rate has passed (and gone_days)
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
@@ -245,11 +246,22 @@ def _since(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | N
     return (end - timedelta(days=config.emerging_days)).date()
 
 
+def _gone_after(row: object, config: TrendsConfig) -> float:
+    """Days of silence after which a topic is gone: `gone_days`, or longer for a topic whose papers come seldom
+    (a research line of 30 papers a year is often unseen for 45 days): the silence that its own rate, papers
+    arriving at random, makes less likely than `GONE_CHANCE`."""
+    first, last = row.first_seen, row.last_seen  # type: ignore[attr-defined]
+    if first is None or last is None or pd.isna(first) or row.n < 2:  # type: ignore[attr-defined]
+        return float(config.gone_days)
+    gap = max((pd.Timestamp(last) - pd.Timestamp(first)).days, 1) / (row.n - 1)  # type: ignore[attr-defined]
+    return max(float(config.gone_days), -np.log(GONE_CHANCE) * gap)
+
+
 def _status(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> str:
     if row.n == 0:  # type: ignore[attr-defined]
         return "steady"  # no paper in the digests tested (its papers are in undated ones only): nothing is called
     last = pd.Timestamp(row.last_seen) if row.last_seen is not None else None  # type: ignore[attr-defined]
-    if last is None or end - last > timedelta(days=config.gone_days):
+    if last is None or end - last > timedelta(days=_gone_after(row, config)):
         return "gone"
     if _emerging(row, end, config, before):
         return "emerging"

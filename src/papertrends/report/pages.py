@@ -131,7 +131,8 @@ def term_rows(data: ReportInput, status: str, n: int = 15, topic_id: int | None 
     terms = terms.sort_values("relative", ascending=status == "fading").head(n)
     return [{"term": r.term, "effect": float(r.effect), "relative": float(r.relative), "q_value": float(r.q_value),
              "papers": int(r.papers), "first_seen": str(r.first_seen)[:10], "n_topics": int(r.n_topics),
-             "topic_ids": [int(t) for t in str(r.topic_ids or "").split()]}
+             "topic_ids": [int(t) for t in str(r.topic_ids or "").split()],
+             "variants": str(getattr(r, "variants", "") or "")}
             for r in terms.itertuples()]  # fmt: skip
 
 

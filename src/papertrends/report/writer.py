@@ -38,7 +38,7 @@ PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share
 TREND_COLUMNS = ["topic_id", "level", "label", "status", "effect", "p_value", "q_value", "window", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
 TERM_COLUMNS = ["term", "status", "effect", "relative", "p_value", "q_value", "papers", "first_seen", "n_topics",
-                "topic_ids"]  # fmt: skip
+                "topic_ids", "variants", "lift"]  # fmt: skip
 
 
 def _safe_json(value: object) -> Markup:

@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS trend_history (
 CREATE TABLE IF NOT EXISTS term_trends (
     run_id INTEGER NOT NULL, term VARCHAR NOT NULL, status VARCHAR NOT NULL, effect DOUBLE, relative DOUBLE,
     p_value DOUBLE, q_value DOUBLE, papers INTEGER, first_seen DATE, n_topics INTEGER, topic_ids VARCHAR,
-    PRIMARY KEY (run_id, term));
+    variants VARCHAR, lift DOUBLE, PRIMARY KEY (run_id, term));
 CREATE TABLE IF NOT EXISTS topic_events (
     run_id INTEGER NOT NULL, kind VARCHAR NOT NULL, level VARCHAR NOT NULL, topic_id INTEGER,
     previous_ids INTEGER[], detail VARCHAR);
@@ -69,6 +69,8 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS fitted_papers INTEGER;
 ALTER TABLE trends ADD COLUMN IF NOT EXISTS since DATE;
 ALTER TABLE papers ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
 ALTER TABLE trends ADD COLUMN IF NOT EXISTS level VARCHAR DEFAULT 'topic';
+ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS variants VARCHAR;
+ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS lift DOUBLE;
 """
 # Before the key named only what a vector means, it named the runtime too ("MODEL/openvino-bf16/len256"): such
 # vectors are the same model's and move to the runtime-free key, their runtime kept as provenance. Where two
