@@ -148,7 +148,7 @@ def format_summary(s: RunSummary) -> str:
         f"  embeddings  {s.embeddings_computed} computed"
         + (" (all cached)" if s.embeddings_computed == 0 else "")
         + (f" by {s.embedding_runtime}" if s.embedding_runtime and s.embeddings_computed else ""),
-        f"  topics      {s.n_topics} ({s.n_subtopics} subtopics), outliers {s.outlier_share:.1%}"
+        f"  topics      {s.n_topics} areas, {s.n_subtopics} research lines, outliers {s.outlier_share:.1%}"
         + (f" ({m.outliers_before:.0%} outside the members' consensus)" if m.outliers_before is not None else "")
         + (f", fit reused from run {m.reused_run}" if m.reused_run is not None else "")
         + (f", {m.placed_papers} new papers placed in the last fit's topics" if m.placed_papers is not None else ""),
