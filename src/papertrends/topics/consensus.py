@@ -26,9 +26,9 @@
    consensus cluster belongs to the area that holds most of its weight; each paper of an area goes to the nearest
    centroid among its area's lines, in one step. Lines are nested in areas by construction, so an area is as stable
    as a fit at its grain alone; and one step, not Lloyd's iterations, because at this grain the iterations roll
-   centroids between neighbouring lines: on hf-daily-api (77 lines) one step agreed at ARI 0.79 / 0.85 across
-   runtimes and noise where k-means did 0.76 / 0.82, and lines fitted over the whole corpus, not inside areas, at
-   0.71 / 0.70 (docs/stability.md).
+   centroids between neighbouring lines: on hf-daily-api (77 lines) one step agreed at ARI 0.79 / 0.85 (f32
+   against bf16 / against noise) where k-means did 0.76 / 0.82; lines fitted over the whole corpus, not inside
+   areas, agreed at 0.73 / 0.70 with 95 lines (docs/stability.md).
 
 `ConsensusClusterer` is BERTopic's `hdbscan_model`: it receives the vectors beside every member's layout
 (`EnsembleReducer.transform`) and leaves the research lines in `labels_`, their areas in `areas_`.
