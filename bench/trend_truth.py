@@ -263,7 +263,8 @@ def research_lines(result: object, sightings: pd.DataFrame, rows: list[dict[str,
     for r in rows:
         patterns = LINES[str(r["line"])]
         level, topic, f1 = best_topic(matches(papers, patterns), result)
-        named = [t for t in moving.get("term", []) if all(re.search(p, str(t)) for p in patterns)]
+        named = [t for t, v in zip(moving.get("term", []), moving.get("variants", []), strict=True)
+                 if any(all(re.search(p, s) for p in patterns) for s in [str(t), *str(v).split("; ")])]  # fmt: skip
         onset = pd.Timestamp(r["onset"]) if r["onset"] else None
         history = result.trend_history if level == "topic" else sub_history  # type: ignore[attr-defined]
         flag = first_flag(history, topic, onset - WINDOW_BEFORE) if topic is not None and onset is not None else None

@@ -124,3 +124,22 @@ def test_boilerplate_and_link_fragments_are_not_movers_and_variants_are_one_line
     named = moving.index.intersection(["agent", "agents", "llm agents"])
     assert len(named) == 1  # one line for the three, the others its variants
     assert {"agents", "llm agents"} - {named[0]} <= set(moving.loc[named[0], "variants"].split("; "))
+
+
+def test_a_generic_word_does_not_stand_for_the_research_term_that_contains_it() -> None:
+    """'action' rises in papers of many kinds and "vision language action" (19) in robot papers alone: the phrase stays
+    its own line. 'video world models' is as specific as 'world models' and is listed under it."""
+    from scipy import sparse
+
+    from papertrends.terms import merge_variants
+
+    terms = np.array(["action", "vision language action", "world models", "video world models"])
+    uses = {0: range(0, 60), 1: range(0, 20), 2: range(60, 90), 3: range(60, 70)}  # papers using each phrase
+    rows = [i for j in uses for i in uses[j]]
+    cols = [j for j in uses for _ in uses[j]]
+    x = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(100, 4))
+    status = np.array(["rising"] * 4)
+    listed = merge_variants(terms, x, np.ones(4, dtype=bool), status, lift=np.array([9.7, 19.0, 6.8, 7.5]))
+    assert listed == {0: 0, 1: 1, 2: 2, 3: 2}
+    same = merge_variants(terms, x, np.ones(4, dtype=bool), status, lift=np.array([16.0, 19.0, 6.8, 7.5]))
+    assert same[1] == 0  # a shorter phrase as specific as the longer one does list it

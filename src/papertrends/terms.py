@@ -10,7 +10,9 @@ something: its papers gather in one area at least `MIN_LIFT` times as much as th
 (boilerplate such as "new avenues" or "meticulously curated" spreads like the corpus does), and it is no fragment
 of a link ("data https"). Variants are one line: phrases that are the same words up to a plural ("world model",
 "world models"), or a longer phrase whose papers lie mostly within a shorter one's ("video world models" in
-"world models"), are listed under the one with the most papers, in `variants`.
+"world models"), are listed under the one with the most papers, in `variants`. A shorter phrase lists a longer one
+only when it is about as specific (its lift at least `AS_SPECIFIC` times the longer one's): "reinforcement learning
+verifiable rewards" is not hidden under "learning", nor "vision language action" under "action".
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ MIN_PAPERS = 20  # a phrase in fewer papers is not tested
 SPREAD_SHARE = 0.1  # a topic holding this much of a phrase's papers is one it spreads over
 MIN_LIFT = 2.0  # a phrase's papers gather in one area at least this much more than all papers do
 WITHIN = 0.8  # a longer phrase with this share of its papers inside a shorter one's is its variant
+AS_SPECIFIC = 0.8  # ... when the shorter one's lift is at least this share of the longer one's
 LINK_WORDS = frozenset({"http", "https", "www", "com", "github", "org", "io", "html"})
 
 
@@ -67,7 +70,9 @@ def lifts(x: sparse.csc_matrix, topic_of: np.ndarray, columns: np.ndarray) -> np
     return out
 
 
-def merge_variants(terms: np.ndarray, x: sparse.csc_matrix, moving: np.ndarray, status: np.ndarray) -> dict[int, int]:
+def merge_variants(
+    terms: np.ndarray, x: sparse.csc_matrix, moving: np.ndarray, status: np.ndarray, lift: np.ndarray
+) -> dict[int, int]:
     """Moving phrase column -> the column it is listed under (itself, or the variant with the most papers)."""
     cols = [int(j) for j in np.flatnonzero(moving)]
     size = {j: x[:, j].nnz for j in cols}
@@ -96,6 +101,8 @@ def merge_variants(terms: np.ndarray, x: sparse.csc_matrix, moving: np.ndarray, 
         for k in cols:
             if k == j or status[k] != status[j] or padded[k] == padded[j] or padded[k] not in padded[j]:
                 continue
+            if lift[k] < AS_SPECIFIC * lift[j]:
+                continue  # a generic word does not stand for the research term that contains it
             inside = len(np.intersect1d(x[:, j].indices, x[:, k].indices, assume_unique=True))
             if inside >= WITHIN * size[j]:
                 join(j, k)
@@ -201,7 +208,7 @@ def term_trends(
     link = np.array([bool(set(str(t).split()) & LINK_WORDS) for t in terms])
     moving = significant & (lift >= MIN_LIFT) & ~link
     status = np.where(moving, np.where(effect > 0, "rising", "fading"), "steady")
-    listed_under = merge_variants(terms, x, moving, status)
+    listed_under = merge_variants(terms, x, moving, status, lift)
     variants: dict[int, list[str]] = {}
     for j, k in listed_under.items():
         if j != k:
