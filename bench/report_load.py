@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/report_load.py reports [test-output/report-screenshots]
 
+The index's headline boxes are also saved alone (headline.png, the README's picture).
 Load time: from navigation start until every chart on the page is drawn (the page sets body[data-ready]).
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -49,6 +51,8 @@ def main(folder: Path, shots: Path) -> None:
             print(f"{page.relative_to(folder)!s:24} {page.stat().st_size / 1e6:6.2f} MB  {took:6.2f} s")
             if page.stem in ("index", "0"):
                 driver.save_screenshot(str(shots / f"{page.parent.name}-{page.stem}.png"))
+            if page == folder / "index.html":  # the rising / new / fading boxes alone, as the README shows them
+                driver.find_element(By.CSS_SELECTOR, ".headline").screenshot(str(shots / "headline.png"))
     finally:
         driver.quit()
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -4,7 +4,7 @@
 
 The research lines and their phrases were chosen before looking at papertrends' output on this data. For each
 line, its weekly share of the digests' papers (a paper counts in each week it is listed, as prevalence does) is
-searched for a rising change point, the same way a topic's share is (`trends.rising_change_point`): that week is the
+searched for a rising change point, the same way a topic's share is (`changes.rising_change_point`): that week is the
 line's onset, found from the words alone, without the topic model. Then papertrends is run as a user would (the
 default config over the whole folder), and for each line:
 
@@ -113,7 +113,7 @@ def weekly_share(mask: pd.Series, sightings: pd.DataFrame) -> tuple[pd.DatetimeI
 
 
 def onset_of(mask: pd.Series, sightings: pd.DataFrame) -> pd.Timestamp | None:
-    from papertrends.trends import rising_change_point
+    from papertrends.changes import rising_change_point
 
     weeks, n, total = weekly_share(mask, sightings)
     found = rising_change_point(n, total)
@@ -167,7 +167,7 @@ def first_flag(history: pd.DataFrame, topic_id: int, after: pd.Timestamp) -> pd.
 def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple[bool, float]:
     """Whether the matching papers' weekly share around a flag (8 weeks either side) rose above the half year
     before it: at least 1.3 times, Welch's t-test p < 0.05. Returns (moved, ratio)."""
-    from papertrends.trends import welch_greater
+    from papertrends.changes import welch_greater
 
     weeks, n, total = weekly_share(mask, sightings)
     share = n / np.maximum(total, 1)

@@ -6,17 +6,19 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from conftest import permuted_dates
+from papertrends.changes import SegmentL2, rising_change_point
 from papertrends.config import TrendsConfig
 from papertrends.prevalence import prevalence, wilson
 from papertrends.trends import (
     KEEP,
     benjamini_hochberg,
     first_change,
+    history_and_table,
     history_key,
     reported_before,
-    rising_change_point,
     slope_test,
     status_history,
     trend_table,
@@ -230,8 +232,13 @@ def test_the_history_flips_less_than_memoryless_weekly_statuses_and_ends_where_t
     assert changes[0] < changes[1] and single[0] < single[1], (changes, single)
     # the run's own table, given the week before, says what the history's last week says
     last = history[history["as_of"] == history["as_of"].max()].set_index("topic_id")["status"]
-    table = trend_table(frame, CONFIG, reported_before(history)).set_index("topic_id")["status"]
-    assert table.reindex(last.index).equals(last)
+    table = trend_table(frame, CONFIG, reported_before(history))
+    assert table.set_index("topic_id")["status"].reindex(last.index).equals(last)
+    # ... and is what `history_and_table` gives beside the history, computed once, or taken up from a stored one
+    both, own = history_and_table(frame, CONFIG)
+    assert both.equals(history) and own.equals(table)
+    again, own_again = history_and_table(frame, CONFIG, earlier=(frame, history))
+    assert again.equals(history) and own_again.equals(table)
 
 
 def test_permuted_dates_flag_at_most_5_percent_of_topics_in_the_history_too() -> None:
@@ -311,3 +318,24 @@ def test_a_seldom_topic_is_not_gone_after_a_silence_its_own_rate_makes_likely() 
     table = trend_table(pd.DataFrame(rows), TrendsConfig(window_days=400, gone_days=45, min_papers=5))
     status = table.set_index("topic_id")["status"]
     assert status[1] == "gone" and status[0] != "gone"
+
+
+def test_the_cumulative_cost_is_ruptures_own_l2_and_finds_the_same_change_points() -> None:
+    """SegmentL2 only computes ruptures' "l2" cost faster: the same cost on every segment, and PELT with it finds
+    the same change points as with ruptures' own, on shares like a year of a topic's weeks (small, noisy, shifted)."""
+    import ruptures
+    from ruptures.costs import CostL2
+
+    rng = np.random.default_rng(4)
+    for trial in range(30):
+        weeks = int(rng.integers(20, 90))
+        level = np.repeat(rng.uniform(0.001, 0.2, size=3), [weeks // 3, weeks // 3, weeks - 2 * (weeks // 3)])
+        share = np.clip(level + rng.normal(0, 0.01 + 0.02 * rng.random(), weeks), 0, 1).reshape(-1, 1)
+        fast, plain = SegmentL2().fit(share), CostL2().fit(share)
+        for start, end in rng.integers(0, weeks + 1, size=(50, 2)):
+            if end - start >= 1:
+                assert fast.error(start, end) == pytest.approx(plain.error(start, end), rel=1e-9, abs=1e-12)
+        penalty = 2 * float(np.var(share)) * np.log(weeks) / 4
+        ours = ruptures.Pelt(custom_cost=SegmentL2(), min_size=4, jump=1).fit(share).predict(pen=penalty)
+        theirs = ruptures.Pelt(model="l2", min_size=4, jump=1).fit(share).predict(pen=penalty)
+        assert ours == theirs, trial

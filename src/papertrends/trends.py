@@ -6,9 +6,10 @@ digest's size, over a trailing window. Its variance comes from the residuals, so
 binomial (overdispersion) does not inflate the evidence. p-values are Benjamini-Hochberg corrected.
 
 A topic is emerging when it departs from its own past, not only when its first paper is recent: its weekly share
-has a change point (PELT, from the `ruptures` library, with a BIC-like penalty on the series' own noise) after which
-the share is at least twice what it was, the rise is significant (by both Welch's t-test on the weekly shares after
-vs before and an exact binomial test on the papers: `rise_p`; Benjamini-Hochberg corrected across topics), and the
+has a change point (PELT, from the `ruptures` library, with a BIC-like penalty on the series' own noise: `changes.py`)
+after which the share is at least twice what it was, the rise is significant (by both Welch's t-test on the weekly
+shares after vs before and an exact binomial test on the papers: `rise_p`; Benjamini-Hochberg corrected across
+topics), and the
 change point lies within `emerging_days`; or most of its papers arrived within `emerging_days` (the same two tests);
 or its first paper did.
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -30,13 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from papertrends.changes import MIN_SEGMENT, RISE, rise_p, rising_change_point
 from papertrends.config import TrendsConfig
 
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
-MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
-RISE = 2.0  # after a rising change point the share is at least this many times what it was
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
 RULES = 3  # the rules' version: raise it with them, and no stored history is taken as it was
 GONE_CHANCE = 0.01  # a topic is gone when a silence this unlikely at its own rate has passed (and gone_days)
@@ -83,54 +82,6 @@ def weekly_counts(daily: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, 
     per_day = daily.assign(week=weeks.to_numpy()).drop_duplicates("window_start")
     totals = per_day.groupby("week")["total"].sum().reindex(counts.index).to_numpy(dtype=float)
     return pd.DatetimeIndex(counts.index), counts, totals
-
-
-def welch_greater(after: np.ndarray, before: np.ndarray) -> float:
-    """One-sided p-value that `after`'s mean exceeds `before`'s (Welch's t-test: unequal variances)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # near-constant weeks: scipy warns, the p-value stands
-        p = stats.ttest_ind(after, before, equal_var=False, alternative="greater").pvalue
-    return float(p) if np.isfinite(p) else 1.0
-
-
-def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarray) -> float:
-    """One-sided p-value that a topic's share is higher in the `after` weeks than in the `before` weeks (boolean
-    masks over weekly counts `n` of `total` papers): the larger of two tests, each blind where the other sees.
-    Welch's t-test on the weekly shares allows for weeks that vary more than counting alone would (overdispersion);
-    an exact binomial test on the papers (given how many there are in both, are too many in `after`?) does not
-    mistake a run of empty weeks for a certain zero, as the t-test does when few papers are in play."""
-    share = n / np.maximum(total, 1)
-    k_after, k_both = int(n[after].sum()), int(n[after].sum() + n[before].sum())
-    expected = total[after].sum() / max(total[after].sum() + total[before].sum(), 1)
-    counted = stats.binomtest(k_after, k_both, expected, alternative="greater").pvalue if k_both else 1.0
-    return max(welch_greater(share[after], share[before]), float(counted))
-
-
-def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
-    """The last change point of a weekly share series after which the share is at least `RISE` times what it was
-    before it, and the one-sided p-value of that rise; None when there is none."""
-    import ruptures
-
-    keep = total > 0
-    n, total = n[keep], total[keep]
-    if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:
-        return None
-    share = n / total
-    diffs = np.diff(share)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)  # noise, robust to the shifts
-    sigma = max(sigma, float(np.std(share)) / 10, 1e-6)
-    penalty = 2 * sigma**2 * np.log(len(share))  # BIC for a shift in the mean
-    ends = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1)).predict(pen=penalty)
-    bounds = [0, *ends]
-    weeks = np.arange(len(share))
-    for k in range(len(bounds) - 2, 0, -1):
-        before = (weeks >= bounds[k - 1]) & (weeks < bounds[k])
-        after = (weeks >= bounds[k]) & (weeks < bounds[k + 1])
-        rate_before, rate_after = n[before].sum() / total[before].sum(), n[after].sum() / total[after].sum()
-        if rate_after >= RISE * max(rate_before, 1e-9) and rate_after > rate_before:
-            p = rise_p(n, total, after, before)
-            return int(np.flatnonzero(keep)[bounds[k]]), float(p) if np.isfinite(p) else 1.0
-    return None
 
 
 def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> pd.DataFrame:
@@ -300,9 +251,17 @@ def status_history(
     `earlier`: a previous run's daily prevalence and its history, under the same settings. A week that ends before
     the first day whose prevalence changed since then reads the same digests as it did: its rows are taken from
     that history, not computed again (a run that adds one digest computes one week, not a year of them)."""
+    return history_and_table(daily, config, earlier)[0]
+
+
+def history_and_table(
+    daily: pd.DataFrame, config: TrendsConfig, earlier: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`status_history`, and the run's own trend table: the history's last week (the data's last day) in full,
+    given the week before's statuses. It is computed once for both: a research line's week costs PELT per line."""
     frame = daily[daily["topic_id"] >= 0]
     if frame.empty:
-        return pd.DataFrame(columns=HISTORY_COLUMNS)
+        return pd.DataFrame(columns=HISTORY_COLUMNS), pd.DataFrame(columns=COLUMNS)
     dates = pd.to_datetime(frame["window_start"])
     first, last = dates.min(), dates.max()
     ends = pd.date_range(first + timedelta(weeks=MIN_WEEKS), last, freq="W-SUN")
@@ -317,6 +276,7 @@ def status_history(
                 known[end] = done.assign(as_of=end.date(), since=done["since"].map(_day))[HISTORY_COLUMNS]
     rows = []
     previous: dict[int, str] = {}
+    table = None
     for end in ends:
         if end in known:
             rows.append(known[end])
@@ -324,8 +284,11 @@ def status_history(
             table = trend_table(frame[(dates <= end).to_numpy()], config, previous)
             present = table[table["n"] > 0]
             rows.append(present.assign(as_of=end.date())[HISTORY_COLUMNS])
-        previous = dict(zip(rows[-1]["topic_id"], rows[-1]["status"], strict=True))
-    return pd.concat(rows, ignore_index=True)
+        if end < ends[-1]:
+            previous = dict(zip(rows[-1]["topic_id"], rows[-1]["status"], strict=True))
+    if ends[-1] in known:  # nothing new in the last week: its full table was not computed
+        table = trend_table(frame, config, previous)
+    return pd.concat(rows, ignore_index=True), table
 
 
 def reported_before(history: pd.DataFrame) -> dict[int, str]:

@@ -20,7 +20,7 @@ from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_ev
 from papertrends.store import Store
 from papertrends.terms import term_trends
 from papertrends.topics import OUTLIER
-from papertrends.trends import history_key, reported_before, status_history, trend_table
+from papertrends.trends import history_and_table, history_key, trend_table
 
 __all__ = ["Analysis", "analyse", "corpus_hash", "decide", "documents", "measure"]
 
@@ -158,10 +158,8 @@ def measure(
     tested = dated(sightings)
     daily = shares[shares["window"] == "day"] if tested is sightings else prevalence(assignments, tested, "day")
     line_daily = line_windows[0].assign(window="day") if tested is sightings else prevalence(lined, tested, "day")
-    history = status_history(daily, settings.trends, _per_level(earlier, "day"))
-    line_history = status_history(line_daily, settings.trends, _per_level(earlier, "line-day"))
-    trends = trend_table(daily, settings.trends, reported_before(history))  # the history's last week, again
-    lines = trend_table(line_daily, settings.trends, reported_before(line_history))
+    history, trends = history_and_table(daily, settings.trends, _per_level(earlier, "day"))
+    line_history, lines = history_and_table(line_daily, settings.trends, _per_level(earlier, "line-day"))
     lines = lines[lines["topic_id"].isin(set(fitted.topics.loc[fitted.topics["level"] == "subtopic", "topic_id"]))]
     history = pd.concat([history, line_history], ignore_index=True)
     topics = fitted.topics.drop(columns=[c for c in ("status", "first_seen", "last_seen") if c in fitted.topics])
