@@ -255,8 +255,8 @@ def best_topic(mask: pd.Series, result: object) -> tuple[str, int | None, float]
 def research_lines(result: object, sightings: pd.DataFrame, rows: list[dict[str, object]],
                    sub_history: pd.DataFrame) -> None:  # fmt: skip
     """Per line: the best-matching topic at any level (F1), whether a moving phrase names it, and the first week the
-    best topic's level's weekly history flags it from 8 weeks before the onset. Adds `best`, `f1`, `phrases`,
-    `best_first_flag`, `best_lag_days`, `flagged_30`."""
+    best topic's level's weekly history flags it from 8 weeks before the onset, and the onset it said then. Adds
+    `best`, `f1`, `phrases`, `best_first_flag`, `best_lag_days`, `flagged_30`, `said_since`, `said_error_days`."""
     papers, terms = result.papers, result.term_trends  # type: ignore[attr-defined]
     labels = dict(zip(result.topics["topic_id"], result.topics["label"], strict=True))  # type: ignore[attr-defined]
     moving = terms[terms["status"].isin(["rising", "emerging", "fading"])] if len(terms) else terms
@@ -269,6 +269,16 @@ def research_lines(result: object, sightings: pd.DataFrame, rows: list[dict[str,
         history = result.trend_history if level == "topic" else sub_history  # type: ignore[attr-defined]
         flag = first_flag(history, topic, onset - WINDOW_BEFORE) if topic is not None and onset is not None else None
         lag = (flag - onset).days if flag is not None and onset is not None else None
+        said = None  # the onset papertrends gave with that first flag ("rising since ...", "emerging since ...")
+        if flag is not None:
+            at = history[(history["topic_id"] == topic) & (pd.to_datetime(history["as_of"]) == flag)]
+            said = pd.Timestamp(at["since"].iloc[0]) if len(at) and pd.notna(at["since"].iloc[0]) else None
+        r.update(
+            {
+                "said_since": str(said.date()) if said is not None else None,
+                "said_error_days": (said - onset).days if said is not None and onset is not None else None,
+            }
+        )
         r.update({"reason": REASONS[str(r["line"])],
                   "best": f"{'area' if level == 'topic' else 'line'} {topic}: {labels.get(topic, '')}",
                   "f1": round(f1, 2), "phrases": named[:3], "best_first_flag": str(flag.date()) if flag else None,
@@ -366,6 +376,8 @@ def main() -> None:
         "covered": sum(r["f1"] >= 0.5 or bool(r["phrases"]) for r in rows),
         "with_topic": sum(r["f1"] >= 0.5 for r in rows),
         "flagged_within_30_days": sum(r["flagged_30"] for r in with_onset),
+        "onset_said_within_30_days": sum(r["said_error_days"] is not None and abs(r["said_error_days"]) <= 30
+                                         for r in with_onset),
     }  # fmt: skip
     print(f"{'line':28s} {'papers':>6s} {'onset':>10s} {'first flag':>10s} {'lag':>5s}  topic (share of line)")
     for r in rows:
@@ -390,10 +402,12 @@ def main() -> None:
         lag = f"{r['best_lag_days']:+d}" if r["best_lag_days"] is not None else "-"
         print(f"  {r['line']:40s} {r['papers']:5d}  {r['best'][:48]:48s} F1 {r['f1']:.2f}  "
               f"{'; '.join(r['phrases'])[:30] or '-':30s} {r['onset'] or '-':>10s} {r['best_first_flag'] or '-':>10s}"
-              f" {lag:>5s}")  # fmt: skip
+              f" {lag:>5s}  since {r['said_since'] or '-':>10s}")  # fmt: skip
     print(f"covered {summary['covered']} of {len(rows)} (F1 >= 0.5 or a phrase), {summary['with_topic']} by a topic "
           f"of F1 >= 0.5; flagged within 30 days of the onset: {summary['flagged_within_30_days']} of "
-          f"{len(with_onset)}; {summary['topics']} areas, {summary['research_lines']} research lines")  # fmt: skip
+          f"{len(with_onset)}, the onset said with the flag within 30 days of the words' onset: "
+          f"{summary['onset_said_within_30_days']}; {summary['topics']} areas, "
+          f"{summary['research_lines']} research lines")  # fmt: skip
     from papertrends.trends import status_periods, status_story
 
     summary["stories"] = {f"{t}: {labels[t]}": status_story(status_periods(h)) for t, h in history.groupby("topic_id")}

@@ -182,9 +182,11 @@ def test_the_headline_names_the_most_specific_movers_once() -> None:
              10: ("subtopic", "rising", 0.8), 11: ("subtopic", "steady", 0.0),
              12: ("subtopic", "rising", 1.5)}  # fmt: skip
     trends = pd.DataFrame([{"topic_id": t, "level": lv, "label": topics.set_index("topic_id").loc[t, "label"],
-                            "status": st, "effect": e, "p_value": 0.001, "q_value": 0.01}
+                            "status": st, "effect": e, "p_value": 0.001, "q_value": 0.01,
+                            "since": date(2025, 4, 28) if t == 12 else None}
                            for t, (lv, st, e) in moves.items()])  # fmt: skip
     box = headline(replace(_data(), topics=topics, trends=trends))["rising"]
     assert [r["label"] for r in box] == ["agent memory", "video generation", "robots"]
+    assert box[0]["since"] == "2025-04-28" and box[1]["since"] is None  # since when it rises, where known
     assert box[1]["area"] == "vision" and box[1]["href"] == "topics/0.html#line-10"
     assert box[2]["area"] is None and box[2]["href"] == "topics/2.html"

@@ -21,6 +21,8 @@ from papertrends.trends import (
     reported_before,
     slope_test,
     status_history,
+    status_periods,
+    status_story,
     trend_table,
     weekly_counts,
 )
@@ -339,3 +341,25 @@ def test_the_cumulative_cost_is_ruptures_own_l2_and_finds_the_same_change_points
         ours = ruptures.Pelt(custom_cost=SegmentL2(), min_size=4, jump=1).fit(share).predict(pen=penalty)
         theirs = ruptures.Pelt(model="l2", min_size=4, jump=1).fit(share).predict(pen=penalty)
         assert ours == theirs, trial
+
+
+def test_a_gradual_climb_is_rising_since_its_kink_not_since_a_step() -> None:
+    """A line flat at 2% for 30 weeks, then 0.25 points more each week (no step to find): it is rising, since a
+    week near the kink; a steady topic beside it has no such day. The story names that day."""
+    rng = np.random.default_rng(11)
+    rows, kink = [], date(2025, 1, 6) + timedelta(weeks=30)
+    for d in range(7 * 52):
+        day = date(2025, 1, 6) + timedelta(days=d)
+        climb = max(0, (day - kink).days) / 7 * 0.0025
+        for topic, share in ((0, 0.02 + climb), (1, 0.05)):
+            n = int(rng.binomial(40, share))
+            rows.append({"window_start": day, "topic_id": topic, "n": n, "total": 40, "share": n / 40})
+    frame = pd.DataFrame(rows)
+    config = TrendsConfig(window_days=400, emerging_days=30, gone_days=30, min_papers=5)
+    table = trend_table(frame, config).set_index("topic_id")
+    assert table.loc[0, "status"] == "rising" and table.loc[1, "status"] == "steady"
+    assert abs((pd.Timestamp(table.loc[0, "since"]) - pd.Timestamp(kink)).days) <= 6 * 7, table.loc[0, "since"]
+    assert table.loc[1, "since"] is None or pd.isna(table.loc[1, "since"])
+    history = status_history(frame, config)
+    story = status_story(status_periods(history[history["topic_id"] == 0]))
+    assert "rising since 2025-" in story and "(reported" in story, story

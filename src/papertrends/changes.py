@@ -92,3 +92,27 @@ def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] |
             p = rise_p(n, total, after, before)
             return int(np.flatnonzero(keep)[bounds[k]]), float(p) if np.isfinite(p) else 1.0
     return None
+
+
+def climb_onset(share: np.ndarray, weight: np.ndarray) -> int | None:
+    """The week a gradual climb began: the kink of a hinge (level, then a straight climb from week k on) fitted
+    to a weekly share series by least squares weighted by each week's papers, over every k that leaves
+    `MIN_SEGMENT` weeks of climb. A step is caught by the change points; a share that grows a little every week
+    has no step, and this says since when it grows. None when no hinge climbs (its best slope is not positive)."""
+    share, weight = np.asarray(share, dtype=float), np.asarray(weight, dtype=float)
+    keep = weight > 0
+    if keep.sum() < 2 * MIN_SEGMENT:
+        return None
+    weeks = np.flatnonzero(keep).astype(float)
+    y, w = share[keep], weight[keep] / weight[keep].sum()
+    kinks = weeks[: len(weeks) - MIN_SEGMENT + 1]
+    h = np.maximum(0.0, weeks[:, None] - kinks[None, :])  # weeks x kinks: the climb's part of each fit
+    h_bar, y_bar = w @ h, w @ y
+    shh = w @ (h - h_bar) ** 2
+    slope = (w @ ((h - h_bar) * (y - y_bar)[:, None])) / np.where(shh > 0, shh, np.inf)
+    resid = (y - y_bar)[:, None] - (h - h_bar) * slope
+    sse = w @ resid**2
+    sse[slope <= 0] = np.inf
+    if not np.isfinite(sse).any():
+        return None
+    return int(np.flatnonzero(keep)[int(np.argmin(sse))])

@@ -13,6 +13,10 @@ topics), and the
 change point lies within `emerging_days`; or most of its papers arrived within `emerging_days` (the same two tests);
 or its first paper did.
 
+A rising topic is said to rise since its significant rising change point within the window (a step) or, where
+its share grew a little every week and no step stands out, since the kink of its climb (`changes.climb_onset`: a
+level, then a straight climb, fitted by weighted least squares).
+
 A status already reported is kept while its evidence stays under a looser bar (`KEEP` times `alpha`): a flag is
 raised at q < alpha and dropped at q >= 2 alpha, so a topic near the line is not called rising one week, steady the
 next and rising again (hysteresis, as a thermostat has). The status at a week therefore depends on the week before;
@@ -30,14 +34,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from papertrends.changes import MIN_SEGMENT, RISE, rise_p, rising_change_point
+from papertrends.changes import MIN_SEGMENT, RISE, climb_onset, rise_p, rising_change_point
 from papertrends.config import TrendsConfig
 
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
-RULES = 3  # the rules' version: raise it with them, and no stored history is taken as it was
+RULES = 4  # the rules' version: raise it with them, and no stored history is taken as it was
 GONE_CHANCE = 0.01  # a topic is gone when a silence this unlikely at its own rate has passed (and gone_days)
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
@@ -87,13 +91,16 @@ def weekly_counts(daily: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, 
 def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> pd.DataFrame:
     """Per topic: the week its share last rose clearly above its own past (`onset`) and that rise's p-value; and
     whether its papers arrived mostly within `emerging_days` of `end`, at `RISE` times its earlier rate
-    (`recent_p`: Welch's t-test of the weekly shares in the window against those before it)."""
+    (`recent_p`: Welch's t-test of the weekly shares in the window against those before it); and the week a
+    gradual climb within the trend test's window began (`climb`: `changes.climb_onset`)."""
     weeks, counts, totals = weekly_counts(daily)
     recent = np.asarray(weeks >= end - timedelta(days=config.emerging_days))
+    tested = np.asarray(weeks >= end - timedelta(days=config.window_days))
     rows = []
     for topic_id in counts.columns:
         n = counts[topic_id].to_numpy(dtype=float)
         found = rising_change_point(n, totals)
+        climb = climb_onset(n[tested] / np.maximum(totals[tested], 1), totals[tested])
         recent_p = 1.0
         past_weeks = (~recent) & (totals > 0)
         if n[recent].sum() >= config.min_papers and past_weeks.sum() >= MIN_SEGMENT and recent.sum() >= 2:
@@ -109,14 +116,15 @@ def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> p
                 "onset": weeks[found[0]].date() if found else None,
                 "onset_p": found[1] if found else 1.0,
                 "recent_p": recent_p,
+                "climb": weeks[tested][climb].date() if climb is not None else None,
             }
         )
-    return pd.DataFrame(rows, columns=["topic_id", "onset", "onset_p", "recent_p"])
+    return pd.DataFrame(rows, columns=["topic_id", "onset", "onset_p", "recent_p", "climb"])
 
 
 def trend_table(daily: pd.DataFrame, config: TrendsConfig, previous: Mapping[int, str] | None = None) -> pd.DataFrame:
     """One row per topic: status, effect (change in share, percentage points per 30 days), p and q values, and
-    since when it is emerging (`since`).
+    since when it is emerging or rising (`since`).
 
     `daily`: per-digest prevalence (window_start, topic_id, n, total, share), outliers included or not.
     `previous`: each topic's status as last reported; a status in it is kept under the looser bar (`KEEP`).
@@ -186,10 +194,16 @@ def _emerging(row: object, end: pd.Timestamp, config: TrendsConfig, before: str 
 
 def _since(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> object:
     """The day an emerging topic departed from its past: its rising change point, else its first paper, else the
-    start of the window its papers arrived in."""
+    start of the window its papers arrived in. For a rising topic, the day its rise began: its rising change point
+    when one is significant within the trend test's window (a step), else the kink of its climb (gradual)."""
+    onset_q = row.onset_q  # type: ignore[attr-defined]
+    if row.status == "rising":  # type: ignore[attr-defined]
+        step = row.onset is not None and not pd.isna(row.onset) and onset_q < _bar("rising", before, config)  # type: ignore[attr-defined]
+        if step and end - pd.Timestamp(row.onset) <= timedelta(days=config.window_days):  # type: ignore[attr-defined]
+            return row.onset  # type: ignore[attr-defined]
+        return None if row.climb is None or pd.isna(row.climb) else row.climb  # type: ignore[attr-defined]
     if row.status != "emerging":  # type: ignore[attr-defined]
         return None
-    onset_q = row.onset_q  # type: ignore[attr-defined]
     if row.onset is not None and not pd.isna(row.onset) and onset_q < _bar("emerging", before, config):  # type: ignore[attr-defined]
         return row.onset  # type: ignore[attr-defined]
     if row.new:  # type: ignore[attr-defined]
@@ -308,13 +322,14 @@ def _day(value: object) -> object:
 
 def status_periods(history: pd.DataFrame) -> list[dict[str, object]]:
     """One topic's history (as_of, status, since) as runs of one status: status, start, end (the weeks it was
-    reported so) and, for emerging, since when it departed from its past."""
+    reported so) and, for emerging and rising, since when it departed from its past or began to climb."""
     periods: list[dict[str, object]] = []
     for row in history.sort_values("as_of").itertuples():
         if periods and periods[-1]["status"] == row.status:
             periods[-1]["end"] = row.as_of
             continue
-        since = row.since if row.status == "emerging" and row.since is not None and not pd.isna(row.since) else None
+        moving = row.status in ("emerging", "rising")
+        since = row.since if moving and row.since is not None and not pd.isna(row.since) else None
         periods.append({"status": row.status, "start": row.as_of, "end": row.as_of, "since": since})
     return periods
 
