@@ -41,8 +41,8 @@ STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
-RULES = 4  # the rules' version: raise it with them, and no stored history is taken as it was
-GONE_CHANCE = 0.01  # a topic is gone when a silence this unlikely at its own rate has passed (and gone_days)
+RULES = 5  # the rules' version: raise it with them, and no stored history is taken as it was
+GONE_CHANCE = 0.001  # a topic is gone when a silence this unlikely at its own rate has passed (and gone_days)
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
 
@@ -214,7 +214,8 @@ def _since(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | N
 def _gone_after(row: object, config: TrendsConfig) -> float:
     """Days of silence after which a topic is gone: `gone_days`, or longer for a topic whose papers come seldom
     (a research line of 30 papers a year is often unseen for 45 days): the silence that its own rate, papers
-    arriving at random, makes less likely than `GONE_CHANCE`."""
+    arriving at random, makes less likely than `GONE_CHANCE`. The test is asked of every topic every week (a year
+    of 75 research lines asks it 3,900 times), so the chance it allows each time is small."""
     first, last = row.first_seen, row.last_seen  # type: ignore[attr-defined]
     if first is None or last is None or pd.isna(first) or row.n < 2:  # type: ignore[attr-defined]
         return float(config.gone_days)
