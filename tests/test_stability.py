@@ -6,6 +6,7 @@ whole matrix of runtimes (docs/stability.md)."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -65,6 +66,12 @@ def test_the_samples_give_readable_topics_with_every_runtime(samples: Corpus, ba
     assert sizes.max() <= 0.4 * len(top), sizes
     assert 10 <= len(model.subtopics_.centroids) <= 20
     assert model.outlier_share_ < 0.1
+    # the research lines' terms are the papers' own words: "vision-language-action" is not "visionlanguageaction"
+    # (other marks go as BERTopic drops them: "R^n" is "rn")
+    text = re.sub(r"[^a-z0-9\s\-/\u2010-\u2015]", "", " ".join(docs).lower())
+    words = set(re.findall(r"[a-z0-9]+", text))
+    joined = {w for terms in model.subtopics_.terms.values() for t, _ in terms for w in t.split() if w not in words}
+    assert not joined, joined
 
 
 def test_the_samples_topics_are_as_coherent_as_plain_bertopics(samples: Corpus, sample_vectors) -> None:  # noqa: ANN001

@@ -15,7 +15,14 @@ from papertrends.topics.consensus import ClusterSettings, ConsensusClusterer
 from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings
 from papertrends.topics.levels import OUTLIER, Level, centroids, group_topics, map_coordinates
 from papertrends.topics.sizes import FitSizes, fit_sizes
-from papertrends.topics.terms import build_ctfidf, build_vectorizer, import_bertopic, make_label, topic_terms
+from papertrends.topics.terms import (
+    build_ctfidf,
+    build_vectorizer,
+    import_bertopic,
+    make_label,
+    term_text,
+    topic_terms,
+)
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
@@ -82,7 +89,7 @@ class TopicModel:
         t = self.settings.topics
         self.sizes_ = fit_sizes(self.settings, len(docs))
         model = build_bertopic(self.settings, self.sizes_)
-        model.fit(list(docs), np.asarray(embeddings, dtype=np.float32))
+        model.fit([term_text(d) for d in docs], np.asarray(embeddings, dtype=np.float32))
         fine = np.asarray(model.hdbscan_model.labels_, dtype=int)
         areas = np.asarray(model.hdbscan_model.areas_, dtype=int)
         group = group_topics(embeddings, areas, self.sizes_.top_level_topics, t.seed)

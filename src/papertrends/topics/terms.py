@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +25,17 @@ _UNUSED_BY_A_FIT = (
     "bertopic.representation._visual",
     "torch",
 )
+
+
+# BERTopic's own preprocessing deletes every character but letters, digits and spaces before its c-TF-IDF, so a
+# hyphenated compound became one word no paper uses ("visionlanguageaction", "lowrank"). What joins words is made
+# a space first: the terms are the papers' words ("vision language action"), as the areas' own vectorizer sees them.
+_JOINERS = re.compile(r"[-\u2010-\u2015/]")
+
+
+def term_text(doc: str) -> str:
+    """A document as BERTopic's c-TF-IDF should read it: words joined by hyphens or slashes apart."""
+    return _JOINERS.sub(" ", doc)
 
 
 def import_bertopic() -> type:
