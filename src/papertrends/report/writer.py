@@ -138,9 +138,10 @@ def _page(env: Environment, page: Page, root: str, assets: Mapping[str, str]) ->
 
 
 def write_pages(
-    target: Path, data: ReportInput, pages: list[Page], root: str, assets: Mapping[str, str], env: Environment
+    target: Path, csvs: Mapping[str, str], pages: list[Page], root: str, assets: Mapping[str, str], env: Environment
 ) -> list[Path]:
-    """One run's pages and exports under `target`; `root` leads from `target` back to the report folder.
+    """One run's pages and exports (`csvs`: each export's text) under `target`; `root` leads from `target` back
+    to the report folder.
 
     index.html is written last: until then the previous index, and what it links to, stand as they were."""
     written = []
@@ -149,8 +150,8 @@ def write_pages(
         written.append(target / page.path)
         if root == "":
             crash_point("report")  # half-way through the latest pages
-    for name, frame in exports(data).items():
-        atomic_write(target / "data" / f"{name}.csv", frame.to_csv(index=False))
+    for name, text in csvs.items():
+        atomic_write(target / "data" / f"{name}.csv", text)
     index = pages[-1]
     atomic_write(target / index.path, _page(env, index, root, assets))
     written.append(target / index.path)
@@ -177,8 +178,9 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     staging = runs / f".run-{run_id}-{secrets.token_hex(6)}"
     staging.mkdir(mode=0o777)  # less the umask, as any folder: tempfile.mkdtemp's 0700 would hide it from others
     pages = run_pages(data)
+    csvs = {name: frame.to_csv(index=False) for name, frame in exports(data).items()}  # the run's copy and the top's
     try:
-        write_pages(staging, data, pages, "../../", assets, env)
+        write_pages(staging, csvs, pages, "../../", assets, env)
         final = runs / str(run_id)
         if final.exists():
             shutil.rmtree(final)
@@ -196,5 +198,5 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     for stale in topic_dir.glob("*.html") if topic_dir.exists() else []:
         if stale.stem not in current:
             stale.unlink()  # a topic that is gone keeps its page in the runs that had it
-    write_pages(folder, data, pages, "", assets, env)
+    write_pages(folder, csvs, pages, "", assets, env)
     return folder / "index.html"
