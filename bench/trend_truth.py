@@ -4,9 +4,9 @@
 
 The research lines and their phrases were chosen before looking at papertrends' output on this data. For each
 line, its weekly share of the digests' papers (a paper counts in each week it is listed, as prevalence does) is
-searched for a rising change point, the same way a topic's share is (`changes.rising_change_point`): that week is the
-line's onset, found from the words alone, without the topic model. Then papertrends is run as a user would (the
-default config over the whole folder), and for each line:
+searched for a rising change point (PELT, as a topic's share is, against the segment before it: `onset_of`):
+that week is the line's onset, found from the words alone, without the topic model. Then papertrends is run as a
+user would (the default config over the whole folder), and for each line:
 
 - its topic: the top-level topic holding most of the line's papers (and how much of them it holds);
 - the first week, from 8 weeks before the onset on, that the topic's status history (as each week's report would
@@ -113,11 +113,32 @@ def weekly_share(mask: pd.Series, sightings: pd.DataFrame) -> tuple[pd.DatetimeI
 
 
 def onset_of(mask: pd.Series, sightings: pd.DataFrame) -> pd.Timestamp | None:
-    from papertrends.changes import rising_change_point
+    """The line's onset from its words: the last change point of its weekly share (PELT, as papertrends finds
+    them) after which the share is at least twice that of the segment before it, at p < 0.01. This is the truth's
+    own rule, kept as it was when the lines were written down (2026-12-06) whatever the product's rule becomes:
+    papertrends now compares a rise with all of a topic's past, and the truth must not move with it."""
+    import ruptures
+
+    from papertrends.changes import MIN_SEGMENT, RISE, SegmentL2, rise_p
 
     weeks, n, total = weekly_share(mask, sightings)
-    found = rising_change_point(n, total)
-    return weeks[found[0]] if found and found[1] < 0.01 else None
+    keep = total > 0
+    weeks, n, total = weeks[keep], n[keep], total[keep]
+    if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:
+        return None
+    share = n / total
+    diffs = np.diff(share)
+    sigma = max(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2), float(np.std(share)) / 10, 1e-6)
+    ends = ruptures.Pelt(custom_cost=SegmentL2(), min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1))
+    bounds = [0, *ends.predict(pen=2 * sigma**2 * np.log(len(share)))]
+    index = np.arange(len(share))
+    for k in range(len(bounds) - 2, 0, -1):
+        before = (index >= bounds[k - 1]) & (index < bounds[k])
+        after = (index >= bounds[k]) & (index < bounds[k + 1])
+        rate_before, rate_after = n[before].sum() / total[before].sum(), n[after].sum() / total[after].sum()
+        if rate_after >= RISE * max(rate_before, 1e-9) and rate_after > rate_before:
+            return weeks[bounds[k]] if rise_p(n, total, after, before) < 0.01 else None
+    return None
 
 
 def matches(papers: pd.DataFrame, patterns: tuple[str, ...]) -> pd.Series:

@@ -134,6 +134,20 @@ def test_a_change_point_with_a_rise_is_found_near_its_onset_and_flat_series_have
     assert all(rising_change_point(counts[k].to_numpy(dtype=float), totals) is None for k in (3, 4, 5))
 
 
+def test_a_topic_that_dipped_and_came_back_has_not_emerged() -> None:
+    """A share of 10% for 32 weeks, 1.5% for 5, then 10% again (what three hf-daily-api areas did): the return is
+    twice the dip, but not twice the topic's own past, so no rising change point; a topic from 1% to 5% has one."""
+    rng = np.random.default_rng(3)
+    weeks = 42
+    totals = rng.integers(80, 140, size=weeks).astype(float)
+    dipped = np.r_[np.full(32, 0.10), np.full(5, 0.015), np.full(5, 0.10)]
+    risen = np.r_[np.full(34, 0.01), np.full(8, 0.05)]
+    n_dipped, n_risen = rng.binomial(totals.astype(int), dipped), rng.binomial(totals.astype(int), risen)
+    assert rising_change_point(n_dipped.astype(float), totals) is None
+    found = rising_change_point(n_risen.astype(float), totals)
+    assert found is not None and abs(found[0] - 34) <= 2 and found[1] < 0.001
+
+
 def test_a_topic_whose_share_rose_recently_is_emerging_since_its_onset_though_its_first_paper_is_old() -> None:
     frame = _onsets({0: 320})  # 30 days before the last digest; every topic has papers from the first day
     table = trend_table(frame, EMERGING).set_index("topic_id")

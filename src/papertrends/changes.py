@@ -67,7 +67,9 @@ def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarr
 
 def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
     """The last change point of a weekly share series after which the share is at least `RISE` times what it was
-    before it, and the one-sided p-value of that rise; None when there is none."""
+    in all the weeks before it, and the one-sided p-value of that rise; None when there is none. All of its past,
+    not the segment just before: a topic at 10% that dipped to 2% for five weeks and came back has not emerged
+    (on hf-daily-api three areas were called emerging for such a return)."""
     keep = total > 0
     n, total = n[keep], total[keep]
     if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:
@@ -85,7 +87,7 @@ def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] |
     bounds = [0, *ends]
     weeks = np.arange(len(share))
     for k in range(len(bounds) - 2, 0, -1):
-        before = (weeks >= bounds[k - 1]) & (weeks < bounds[k])
+        before = weeks < bounds[k]
         after = (weeks >= bounds[k]) & (weeks < bounds[k + 1])
         rate_before, rate_after = n[before].sum() / total[before].sum(), n[after].sum() / total[after].sum()
         if rate_after >= RISE * max(rate_before, 1e-9) and rate_after > rate_before:

@@ -14,8 +14,8 @@ change point lies within `emerging_days`; or most of its papers arrived within `
 or its first paper did.
 
 A rising topic is said to rise since its significant rising change point within the window (a step) or, where
-its share grew a little every week and no step stands out, since the kink of its climb (`changes.climb_onset`: a
-level, then a straight climb, fitted by weighted least squares).
+its share grew a little every week, since the kink of its climb (`changes.climb_onset`: a level, then a straight
+climb, fitted by weighted least squares), whichever is earlier.
 
 A status already reported is kept while its evidence stays under a looser bar (`KEEP` times `alpha`): a flag is
 raised at q < alpha and dropped at q >= 2 alpha, so a topic near the line is not called rising one week, steady the
@@ -41,7 +41,7 @@ STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
 KEEP = 2.0  # a status already reported stays while its q value is under KEEP * alpha (hysteresis)
-RULES = 5  # the rules' version: raise it with them, and no stored history is taken as it was
+RULES = 6  # the rules' version: raise it with them, and no stored history is taken as it was
 GONE_CHANCE = 0.001  # a topic is gone when a silence this unlikely at its own rate has passed (and gone_days)
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
@@ -194,14 +194,16 @@ def _emerging(row: object, end: pd.Timestamp, config: TrendsConfig, before: str 
 
 def _since(row: object, end: pd.Timestamp, config: TrendsConfig, before: str | None) -> object:
     """The day an emerging topic departed from its past: its rising change point, else its first paper, else the
-    start of the window its papers arrived in. For a rising topic, the day its rise began: its rising change point
-    when one is significant within the trend test's window (a step), else the kink of its climb (gradual)."""
+    start of the window its papers arrived in. For a rising topic, the day its rise began: the earlier of its
+    rising change point, when one is significant within the trend test's window (a step), and the kink of its
+    climb (gradual: PELT cuts a climb into steps, the last of which is late)."""
     onset_q = row.onset_q  # type: ignore[attr-defined]
     if row.status == "rising":  # type: ignore[attr-defined]
+        starts = [row.climb] if row.climb is not None and not pd.isna(row.climb) else []  # type: ignore[attr-defined]
         step = row.onset is not None and not pd.isna(row.onset) and onset_q < _bar("rising", before, config)  # type: ignore[attr-defined]
         if step and end - pd.Timestamp(row.onset) <= timedelta(days=config.window_days):  # type: ignore[attr-defined]
-            return row.onset  # type: ignore[attr-defined]
-        return None if row.climb is None or pd.isna(row.climb) else row.climb  # type: ignore[attr-defined]
+            starts.append(row.onset)  # type: ignore[attr-defined]
+        return min(starts) if starts else None  # a climb's change points are steps late in it: its kink is first
     if row.status != "emerging":  # type: ignore[attr-defined]
         return None
     if row.onset is not None and not pd.isna(row.onset) and onset_q < _bar("emerging", before, config):  # type: ignore[attr-defined]
