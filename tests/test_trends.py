@@ -377,3 +377,26 @@ def test_a_gradual_climb_is_rising_since_its_kink_not_since_a_step() -> None:
     history = status_history(frame, config)
     story = status_story(status_periods(history[history["topic_id"] == 0]))
     assert "rising since 2025-" in story and "(reported" in story, story
+
+
+def test_a_week_without_a_digest_reports_what_the_week_before_did_and_is_not_computed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twenty weeks of digests, ten without any, ten more: the empty weeks' rows are the last report's (a run with
+    nothing new writes none), and only weeks with a digest run the trend test."""
+    from papertrends import trends
+
+    frame = _series([0.0004, -0.0004, 0], days=280, seed=5)
+    day = pd.to_datetime(frame["window_start"])
+    gap = (day >= pd.Timestamp("2025-05-26")) & (day < pd.Timestamp("2025-08-04"))  # ten whole weeks
+    frame = frame[~gap.to_numpy()]
+    calls = []
+    real = trends.trend_table
+    monkeypatch.setattr(trends, "trend_table", lambda *a, **k: calls.append(1) or real(*a, **k))
+    history = status_history(frame, CONFIG)
+    weeks = sorted(history["as_of"].unique())
+    empty = [w for w in weeks if date(2025, 6, 1) <= w <= date(2025, 8, 3)]
+    assert len(empty) == 10 and len(calls) == len(weeks) - len(empty)
+    before = history[history["as_of"] == date(2025, 5, 25)].set_index("topic_id")[["status", "effect", "since"]]
+    for w in empty:
+        assert history[history["as_of"] == w].set_index("topic_id")[["status", "effect", "since"]].equals(before)
