@@ -2,9 +2,9 @@
 Pure.
 
 The change points are PELT's (the `ruptures` library) on the share series under a least-squares (L2) cost, with a
-BIC-like penalty on the series' own noise. `SegmentL2` gives ruptures that cost from cumulative sums, so each of
-PELT's hundred thousand segment costs a year of weeks asks for is two subtractions, not a variance over the segment
-(the same cost, 4x faster over the research lines; it was most of a run that adds one digest).
+BIC-like penalty on the series' own noise. `SegmentL2` gives ruptures that cost from cumulative sums: PELT asks
+for the cost of every admissible segment of every series, every week, and each is then two subtractions, not a
+variance over the segment's weeks (measured in docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -68,8 +68,7 @@ def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarr
 def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
     """The last change point of a weekly share series after which the share is at least `RISE` times what it was
     in all the weeks before it, and the one-sided p-value of that rise; None when there is none. All of its past,
-    not the segment just before: a topic at 10% that dipped to 2% for five weeks and came back has not emerged
-    (on hf-daily-api three areas were called emerging for such a return)."""
+    not the segment just before: a topic at 10% that dipped to 2% for five weeks and came back has not emerged."""
     keep = total > 0
     n, total = n[keep], total[keep]
     if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:

@@ -7,11 +7,10 @@ binomial (overdispersion) does not inflate the evidence. p-values are Benjamini-
 
 A topic is emerging when it departs from its own past, not only when its first paper is recent: its weekly share
 has a change point (PELT, from the `ruptures` library, with a BIC-like penalty on the series' own noise: `changes.py`)
-after which the share is at least twice what it was, the rise is significant (by both Welch's t-test on the weekly
-shares after vs before and an exact binomial test on the papers: `rise_p`; Benjamini-Hochberg corrected across
-topics), and the
-change point lies within `emerging_days`; or most of its papers arrived within `emerging_days` (the same two tests);
-or its first paper did.
+after which the share is at least twice what it was in all the weeks before, the rise is significant (by both
+Welch's t-test on the weekly shares after vs before and an exact binomial test on the papers: `rise_p`;
+Benjamini-Hochberg corrected across topics), and the change point lies within `emerging_days`; or most of its
+papers arrived within `emerging_days` (the same two tests); or its first paper did.
 
 A rising topic is said to rise since its significant rising change point within the window (a step) or, where
 its share grew a little every week, since the kink of its climb (`changes.climb_onset`: a level, then a straight
