@@ -117,21 +117,15 @@ def onset_of(mask: pd.Series, sightings: pd.DataFrame) -> pd.Timestamp | None:
     them) after which the share is at least twice that of the segment before it, at p < 0.01. This is the truth's
     own rule, kept as it was when the lines were written down (2026-12-06) whatever the product's rule becomes:
     papertrends now compares a rise with all of a topic's past, and the truth must not move with it."""
-    import ruptures
-
-    from papertrends.changes import MIN_SEGMENT, RISE, SegmentL2, rise_p
+    from papertrends.changes import MIN_SEGMENT, RISE, rise_p, segment_bounds
 
     weeks, n, total = weekly_share(mask, sightings)
     keep = total > 0
     weeks, n, total = weeks[keep], n[keep], total[keep]
     if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:
         return None
-    share = n / total
-    diffs = np.diff(share)
-    sigma = max(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2), float(np.std(share)) / 10, 1e-6)
-    ends = ruptures.Pelt(custom_cost=SegmentL2(), min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1))
-    bounds = [0, *ends.predict(pen=2 * sigma**2 * np.log(len(share)))]
-    index = np.arange(len(share))
+    bounds = segment_bounds(n / total)
+    index = np.arange(len(n))
     for k in range(len(bounds) - 2, 0, -1):
         before = (index >= bounds[k - 1]) & (index < bounds[k])
         after = (index >= bounds[k]) & (index < bounds[k + 1])

@@ -65,6 +65,17 @@ def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarr
     return max(welch_greater(share[after], share[before]), float(counted))
 
 
+def segment_bounds(share: np.ndarray) -> list[int]:
+    """0, then the end of each segment of a weekly share series between its change points (PELT under the L2
+    cost, segments of at least `MIN_SEGMENT` weeks, a BIC-like penalty on the series' own noise)."""
+    diffs = np.diff(share)
+    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)  # noise, robust to the shifts
+    sigma = max(sigma, float(np.std(share)) / 10, 1e-6)
+    penalty = 2 * sigma**2 * np.log(len(share))  # BIC for a shift in the mean
+    pelt = ruptures.Pelt(custom_cost=SegmentL2(), min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1))
+    return [0, *pelt.predict(pen=penalty)]
+
+
 def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
     """The last change point of a weekly share series after which the share is at least `RISE` times what it was
     in all the weeks before it, and the one-sided p-value of that rise; None when there is none. All of its past,
@@ -73,18 +84,8 @@ def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] |
     n, total = n[keep], total[keep]
     if len(n) < 2 * MIN_SEGMENT or n.sum() == 0:
         return None
-    share = n / total
-    diffs = np.diff(share)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)  # noise, robust to the shifts
-    sigma = max(sigma, float(np.std(share)) / 10, 1e-6)
-    penalty = 2 * sigma**2 * np.log(len(share))  # BIC for a shift in the mean
-    ends = (
-        ruptures.Pelt(custom_cost=SegmentL2(), min_size=MIN_SEGMENT, jump=1)
-        .fit(share.reshape(-1, 1))
-        .predict(pen=penalty)
-    )
-    bounds = [0, *ends]
-    weeks = np.arange(len(share))
+    bounds = segment_bounds(n / total)
+    weeks = np.arange(len(n))
     for k in range(len(bounds) - 2, 0, -1):
         before = weeks < bounds[k]
         after = (weeks >= bounds[k]) & (weeks < bounds[k + 1])

@@ -292,7 +292,7 @@ def history_and_table(
         rows = earlier[1].assign(as_of=pd.to_datetime(earlier[1]["as_of"]))
         for end, done in rows.groupby("as_of"):
             if changed is None or end < changed:
-                known[end] = done.assign(as_of=end.date(), since=done["since"].map(_day))[HISTORY_COLUMNS]
+                known[end] = done.assign(as_of=end.date(), since=done["since"].map(as_date))[HISTORY_COLUMNS]
     rows = []
     previous: dict[int, str] = {}
     table = None
@@ -329,7 +329,7 @@ def reported_before(history: pd.DataFrame) -> dict[int, str]:
     return dict(zip(last["topic_id"].astype(int), last["status"], strict=True))
 
 
-def _day(value: object) -> object:
+def as_date(value: object) -> object:
     """A date, or None, from what a database or a frame holds (date, Timestamp, NaT, None)."""
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 

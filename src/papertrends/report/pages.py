@@ -22,7 +22,7 @@ from papertrends.report.figures import (
     ranked_topics,
     sparkline_svg,
 )
-from papertrends.trends import status_periods, status_story
+from papertrends.trends import as_date, status_periods, status_story
 
 WINDOWS = ("day", "week", "month")
 
@@ -76,19 +76,15 @@ def headline(data: ReportInput, n: int = 8) -> dict[str, list[dict[str, Any]]]:
         rows = []
         for r in pd.concat([lines, areas]).head(n).itertuples():
             t, area = int(r.topic_id), parent.get(r.topic_id)
+            since = as_date(getattr(r, "since", None))
             inside = r.level == "subtopic" and pd.notna(area)
             rows.append({"topic_id": t, "label": r.label, "effect": float(r.effect), "q_value": float(r.q_value),
                          "spark": "" if inside else _sparkline(data, t),
                          "href": f"topics/{int(area)}.html#line-{t}" if inside else f"topics/{t}.html",
                          "area": labels.get(area) if inside else None,
-                         "since": _day_text(getattr(r, "since", None))})  # fmt: skip
+                         "since": str(since) if since else None})  # fmt: skip
         out[status] = rows
     return out
-
-
-def _day_text(value: object) -> str | None:
-    """A date as YYYY-MM-DD, or None where there is none."""
-    return None if value is None or pd.isna(value) else str(pd.Timestamp(value).date())  # type: ignore[arg-type]
 
 
 def topic_rows(data: ReportInput) -> list[dict[str, Any]]:
