@@ -137,3 +137,14 @@ def test_a_papers_feed_that_links_its_own_site_takes_the_ids_from_the_text_and_a
         parse_snapshot(feed("A blog about methods", "urn:{n}"), "2025-06-03.xml")
     bare = parse_snapshot(feed("A blog about methods", "2506.0000{n}"), "2025-06-03.xml")  # the guid is the bare id
     assert [e.arxiv_id for e in bare.entries] == ids
+
+
+def test_a_file_whose_text_is_a_url_or_a_path_is_never_fetched_or_opened(tmp_path) -> None:  # noqa: ANN001
+    """feedparser takes a string for a URL or a file name before it takes it for a document: a file holding "//["
+    raised a ValueError from urllib (found by the fuzz test), and one holding another file's path had that file
+    read. Such text is not a feed, and says so."""
+    elsewhere = tmp_path / "elsewhere.xml"
+    elsewhere.write_text(RSS)
+    for text in ("//[", str(elsewhere), elsewhere.as_uri()):
+        with pytest.raises(ParseError, match="not an RSS or Atom feed"):
+            parse_snapshot(text.encode(), "odd.xml", fmt="feed")

@@ -10,6 +10,7 @@ links to no paper is left out, so a feed's chrome never becomes a paper.
 from __future__ import annotations
 
 import calendar
+import io
 import json
 import re
 import warnings as pywarnings
@@ -181,7 +182,9 @@ def _day(value: object) -> date | None:
 def _xml_items(text: str, source: str) -> tuple[list[FeedItem], date | None, str]:
     import feedparser
 
-    parsed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
+    # As a stream: feedparser reads a string first as a URL to fetch or a file to open ("//[" raised, a path
+    # was read), and only then as the document. The bytes are what it would have made of the string.
+    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")), sanitize_html=False, resolve_relative_uris=False)
     if not parsed.version:
         reason = f"not an RSS or Atom feed ({parsed.bozo_exception})" if parsed.bozo else "not an RSS or Atom feed"
         raise ParseError(source, reason, line=1, hint="save the feed as its server sends it")
