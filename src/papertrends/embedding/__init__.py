@@ -6,6 +6,9 @@ site-packages with the Hugging Face hub switched off, so nothing is downloaded a
 - `text`: what the model reads for a paper (the recipe is part of the cache key);
 - `keys`: the cache key, a pure function of the config, the same on every CPU;
 - `runtimes`: one class per runtime (sentence-transformers, OpenVINO, ONNX Runtime int8);
+- `encoders`: the ONNX runtimes' tokenising, batching and pooling, and OpenVINO in one given arithmetic;
+- `hardware`: what the CPU computes natively, and OpenVINO imported without its conversion tools;
+- `calibrate`: the arithmetic `precision = "auto"` runs, chosen by measuring this machine;
 - `export`: the once-per-machine ONNX export, in a subprocess;
 - `chunks`: embedding many texts in stored chunks, here, in a spawned process, or on a cluster.
 """

@@ -7,9 +7,8 @@ quantised as it runs where the CPU has int8 dot products) embeds the same shippe
 `auto` takes the fastest whose vectors meet the fidelity bar (cosine mean >= 0.995, min >= 0.98). They are all the
 same model's vectors, so the cache key does not depend on the choice.
 
-The statically quantised model (`backend = "openvino-int8"`) is not a candidate: its cosine passes (0.9974) but
-its topics do not hold at issue 11's ARI bar against f32's (0.79-0.87, docs/stability.md), so it stays a backend
-one chooses by name.
+The statically quantised model (`backend = "openvino-int8"`) is not a candidate: its cosine passes but its topics
+do not hold at issue 11's ARI bar against f32's (docs/stability.md), so it stays a backend one chooses by name.
 
 The measurement is kept beside the exported models (`cache_dir()/calibration/`), keyed by the CPU, the OpenVINO
 version, the model and the settings that change the speed; `papertrends calibrate` measures again.
@@ -30,7 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from papertrends.config import EmbeddingConfig
+from papertrends.embedding.encoders import OpenVinoEncoder
 from papertrends.embedding.export import CALIBRATION
+from papertrends.embedding.hardware import PRECISION_ENV, cpu_has_bf16, cpu_has_int8_dot
 from papertrends.embedding.models import cache_dir
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class Calibration:
     at: str
 
     def describe(self) -> str:
-        """`bf16, measured: bf16 101.9/s, int8 89.0/s, f32 56.9/s` (a runtime that missed the bar is marked)."""
+        """`bf16, measured here: bf16 100.0/s, int8 90.0/s, f32 50.0/s` (a runtime that missed the bar is marked)."""
         runs = ", ".join(
             f"{m.precision} {m.papers_per_s:.1f}/s" + ("" if m.faithful else f" (cosine {m.cosine_min:.3f}: no)")
             for m in sorted(self.measured, key=lambda m: -m.papers_per_s)
@@ -108,8 +109,6 @@ def calibration_texts(n: int = TEXTS + 16) -> list[str]:
 
 
 def candidates() -> list[str]:
-    from papertrends.embedding.runtimes import cpu_has_bf16, cpu_has_int8_dot
-
     return ["f32", *(["bf16"] if cpu_has_bf16() else []), *(["int8"] if cpu_has_int8_dot() else [])]
 
 
@@ -130,11 +129,9 @@ def _path(config: EmbeddingConfig) -> Path:
 
 def measure(config: EmbeddingConfig, texts: list[str] | None = None, rounds: int = ROUNDS) -> Calibration:
     """Time each candidate arithmetic on the calibration abstracts and compare its vectors with f32's."""
-    from papertrends.embedding.runtimes import OpenVinoEmbedder
-
     texts = texts or calibration_texts()
     warm, timed = texts[:16], texts[16:] or texts
-    embedders = {p: OpenVinoEmbedder(config.model_copy(update={"precision": p})) for p in candidates()}
+    embedders = {p: OpenVinoEncoder(config.model_copy(update={"precision": p})) for p in candidates()}
     for embedder in embedders.values():
         embedder.encode(warm)  # export once per machine, compile, warm
     best = dict.fromkeys(embedders, 0.0)
@@ -164,8 +161,6 @@ def kept(config: EmbeddingConfig) -> Calibration | None:
 
 def runtime_note(config: EmbeddingConfig) -> str:
     """What computes the vectors, as a run's summary and report say it: `openvino bf16 (measured here: ...)`."""
-    from papertrends.embedding.runtimes import PRECISION_ENV
-
     if config.backend != "openvino":
         return config.backend
     forced = config.precision if config.precision != "auto" else os.environ.get(PRECISION_ENV, "").strip().lower()

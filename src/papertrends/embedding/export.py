@@ -5,26 +5,27 @@ SRC DST [fp32|int8]` runs in a subprocess, so torch (needed only to trace the mo
 The recipe:
 
 - trace the transformer with eager attention: the default SDPA path exports a mask built from `Where`/`IsNaN`
-  nodes that cost a quarter of ONNX Runtime's inference time;
+  nodes that take a large share of ONNX Runtime's inference time;
 - for `int8`, quantise the MatMuls with a constant weight, dynamically (activations quantised per batch) and per
-  output channel (per-tensor weights fall to a mean cosine of about 0.93), all but the feed-forward output
+  output channel (per-tensor weights move the vectors much further from fp32's), all but the feed-forward output
   projections: their inputs, after GELU, hold the few large activations that one int8 scale per batch cannot
-  keep. Quantising them too gives cosine 0.995 to the fp32 vectors and topics that agree at ARI 0.85; keeping
-  them in fp32 gives 0.9977 and 0.90, for a fifth of the speed (45 -> 36 papers/s on 2 Zen 4 cores).
+  keep. Quantising them too moves the vectors further from fp32's and the topics under issue 11's ARI bar; keeping
+  them in fp32 holds both, for some of the speed.
 
 `int8-static` is an OpenVINO model quantised statically with NNCF (post-training quantisation for transformers:
 int8 weights and activations in every MatMul, attention's included, with SmoothQuant and bias correction),
 calibrated on the 200 shipped abstracts in `calibration.jsonl.gz`, one text per batch, so it is the same model on
-every machine. Cosine 0.9974 (min 0.988) to the fp32 vectors of the 6,141 hf-daily abstracts; it runs where
-OpenVINO runs, with VNNI or AMX doing the int8 arithmetic natively.
+every machine. Its vectors fall under the bar at which two runtimes share a cache; it runs where OpenVINO runs,
+with VNNI or AMX doing the int8 arithmetic natively.
 
 `int8-weights` is the fp32 graph with every MatMul's constant weights stored as int8, per output channel and
 asymmetric (NNCF's weight compression), as OpenVINO IR. OpenVINO's CPU plugin then quantises the activations
-while it runs (`embedding.runtimes`: groups of 64 values per token, each with its own scale), so the int8 matmuls
+while it runs (`embedding.encoders`: groups of values per token, each with its own scale), so the int8 matmuls
 see each paper's own ranges: nothing is calibrated, and the rounding is not the same in every paper as the
-static model's is. Cosine 0.99928 (min 0.99876) to the fp32 vectors of the 6,141 hf-daily abstracts.
+static model's is. Its vectors stay within the bar at which two runtimes share a cache.
 
-The output is the last hidden state; pooling and normalisation happen in numpy (`embedding.runtimes`).
+The output is the last hidden state; pooling and normalisation happen in numpy (`embedding.encoders`). What each
+recipe does to the vectors, the topics and the speed, and how long an export takes, is in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from papertrends.embedding.hardware import import_openvino
 from papertrends.embedding.models import EmbeddingError, cache_dir
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ CALIBRATION = Path(__file__).with_name("calibration.jsonl.gz")
 
 def onnx_model(source: Path, kind: str) -> Path:
     """The model file (`fp32` or `int8` ONNX, `int8-static` or `int8-weights` OpenVINO IR) for a model folder,
-    exported on first use (10-20 s; the static int8 model 45-65 s on 2 Zen 4 cores) and reused after."""
+    exported on first use (in a subprocess, once per machine) and reused after."""
     weights = sorted(source.glob("*.safetensors")) or sorted(source.glob("*.bin"))
     files = [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
     stamp = "|".join([RECIPE[kind], str(source.resolve()), *files])
@@ -81,6 +83,27 @@ def onnx_model(source: Path, kind: str) -> Path:
 
 def export(source: Path, target: Path, kind: str = "fp32") -> None:
     """Trace the model to ONNX (and quantise it for `int8`); written to a temporary name, then renamed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        trace(source, fp32)
+        if kind == "fp32":
+            os.replace(fp32, target)
+            return
+        if kind == "int8-static":
+            quantise_static(source, fp32, target)
+            return
+        if kind == "int8-weights":
+            int8_weights(fp32, target)
+            return
+        int8 = Path(tmp) / "int8.onnx"
+        quantise_dynamic(fp32, int8)
+        os.replace(int8, target)
+
+
+def trace(source: Path, fp32: Path) -> None:
+    """The model's transformer, with eager attention, traced to an fp32 ONNX graph whose output is the last hidden
+    state, with the batch and the token count left free."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -102,46 +125,37 @@ def export(source: Path, target: Path, kind: str = "fp32") -> None:
 
     sample = tokenizer(["a short one", "and a somewhat longer second sentence"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        fp32 = Path(tmp) / "fp32.onnx"
-        int8 = Path(tmp) / "int8.onnx"
-        with torch.no_grad():
-            torch.onnx.export(
-                Encoder(model),
-                tuple(sample[n] for n in names),
-                str(fp32),
-                input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-                opset_version=17,
-                dynamo=False,
-            )
-        if kind == "fp32":
-            os.replace(fp32, target)
-            return
-        if kind == "int8-static":
-            quantise_static(source, fp32, target)
-            return
-        if kind == "int8-weights":
-            int8_weights(fp32, target)
-            return
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        graph = onnx.load(str(fp32), load_external_data=False).graph
-        ffn_out = [n.name for n in graph.node if n.op_type == "MatMul" and FFN_OUTPUT.search(n.name)]
-        if not ffn_out:
-            raise EmbeddingError(f"no feed-forward output MatMul found in {fp32}: the export's node names changed")
-        quantize_dynamic(
+    with torch.no_grad():
+        torch.onnx.export(
+            Encoder(model),
+            tuple(sample[n] for n in names),
             str(fp32),
-            str(int8),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            nodes_to_exclude=ffn_out,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True},
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
         )
-        os.replace(int8, target)
+
+
+def quantise_dynamic(fp32: Path, int8: Path) -> None:
+    """ONNX Runtime's dynamic int8 quantisation of the fp32 graph, per output channel, every MatMul with a constant
+    weight but the feed-forward output projections (which stay fp32)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(fp32), load_external_data=False).graph
+    ffn_out = [n.name for n in graph.node if n.op_type == "MatMul" and FFN_OUTPUT.search(n.name)]
+    if not ffn_out:
+        raise EmbeddingError(f"no feed-forward output MatMul found in {fp32}: the export's node names changed")
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        nodes_to_exclude=ffn_out,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT, "MatMulConstBOnly": True},
+    )
 
 
 def calibration_feeds(source: Path, max_length: int = 256) -> list[dict[str, object]]:
@@ -169,8 +183,6 @@ def quantise_static(source: Path, fp32: Path, target: Path) -> None:
     """NNCF's post-training quantisation of the fp32 ONNX graph, saved as OpenVINO IR beside `target`."""
     import nncf
 
-    from papertrends.embedding.runtimes import import_openvino
-
     ov = import_openvino()
     feeds = calibration_feeds(source)
     quantised = nncf.quantize(
@@ -187,8 +199,6 @@ def int8_weights(fp32: Path, target: Path) -> None:
     """NNCF's int8 weight compression (per output channel, asymmetric) of the fp32 ONNX graph, saved as IR."""
     import nncf
 
-    from papertrends.embedding.runtimes import import_openvino
-
     ov = import_openvino()
     compressed = nncf.compress_weights(ov.Core().read_model(str(fp32)), mode=nncf.CompressWeightsMode.INT8_ASYM)
     save_ir(compressed, fp32.with_name("int8-weights.xml"), target)
@@ -196,8 +206,6 @@ def int8_weights(fp32: Path, target: Path) -> None:
 
 def save_ir(model: object, staged: Path, target: Path) -> None:
     """An OpenVINO model saved beside the export's temporary files, then moved to `target` (.xml and .bin)."""
-    from papertrends.embedding.runtimes import import_openvino
-
     import_openvino().save_model(model, str(staged), compress_to_fp16=False)
     os.replace(staged.with_suffix(".bin"), target.with_suffix(".bin"))  # the weights first: the .xml marks it done
     os.replace(staged, target)
