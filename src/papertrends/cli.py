@@ -6,18 +6,17 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+from papertrends.cli_output import entry_record
+from papertrends.cli_output import format_paper as format_paper  # still importable from here
+from papertrends.cli_output import format_summary as format_summary  # still importable from here
 
-    from papertrends.catalog import Paper
+if TYPE_CHECKING:
     from papertrends.config import Settings
-    from papertrends.records import RunSummary
 
 
 FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
@@ -82,9 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _few_malloc_arenas() -> None:
     """At most two glibc malloc arenas in this process, set before its threads start (read-ahead, Prefect's API,
-    the task runner, UMAP's members). With one arena per thread, memory freed by one thread stayed with the
-    process while another allocated afresh: the fit's phase of a cold run over hf-daily-api peaked at 1,027 MB,
-    948 MB with two arenas (2026-11-22). A no-op where the C library is not glibc."""
+    the task runner, UMAP's members). With one arena per thread, memory freed by one thread stays with the process
+    while another allocates afresh, which raises the fit's peak (docs/benchmarks.md). A no-op where the C library
+    is not glibc."""
     import contextlib
     import ctypes
     import platform
@@ -132,41 +131,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_summary(s: RunSummary) -> str:
-    i, m = s.ingest, s.metrics
-    steps = {k: v for k, v in s.seconds.items() if k != "first_file"}
-    lines = [
-        "",
-        f"papertrends run {s.run_id}: {s.status}",
-        f"  snapshots   {i.new_snapshots} new, {s.snapshots_total} total"
-        f" ({i.unchanged} unchanged, {i.rejected_files} rejected now, {s.rejected_total} in all;"
-        f" {s.digest_dates} digest dates)",
-        f"  entries     {i.entries_read} read = {i.entries_stored} stored + {i.entries_rejected} rejected"
-        + ("" if i.adds_up else "  (DOES NOT ADD UP)"),
-        f"  papers      {i.new_papers} new, {i.updated_papers} updated, {s.papers_total} total"
-        + (f" ({s.partial_total} partial: the source cut the abstract)" if s.partial_total else ""),
-        f"  embeddings  {s.embeddings_computed} computed"
-        + (" (all cached)" if s.embeddings_computed == 0 else "")
-        + (f" by {s.embedding_runtime}" if s.embedding_runtime and s.embeddings_computed else ""),
-        f"  topics      {s.n_topics} areas, {s.n_subtopics} research lines, outliers {s.outlier_share:.1%}"
-        + (f" ({m.outliers_before:.0%} outside the members' consensus)" if m.outliers_before is not None else "")
-        + (f", fit reused from run {m.reused_run}" if m.reused_run is not None else "")
-        + (f", {m.placed_papers} new papers placed in the last fit's topics" if m.placed_papers is not None else ""),
-        "  trends      "
-        + (", ".join(f"{n} {k}" for k, n in sorted(s.statuses.items())) or "-")
-        + (f"; ids kept for {m.id_retention.by_topic:.0%} of assigned papers" if m.id_retention is not None else ""),
-        "  seconds     "  # first_file is a moment (from the command's start), not a step: not in the total
-        + ", ".join(f"{k} {v:.1f}" for k, v in steps.items())
-        + f", total {sum(steps.values()):.1f}"
-        + (f"; first file parsed at {s.seconds['first_file']:.1f}" if "first_file" in s.seconds else ""),
-    ]
-    if i.rejections:
-        lines.append(f"  rejected files ({len(i.rejections)}):")
-        lines += [f"    {r}" for r in i.rejections]
-    lines.append(f"report: {s.report}")
-    return "\n".join(lines)
-
-
 def _cmd_parse(args: argparse.Namespace) -> int:
     from papertrends.snapshots import ParseError, list_snapshot_files, read_snapshot
 
@@ -188,28 +152,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
             )
             continue
         for e in snap.entries:
-            print(
-                json.dumps(
-                    {
-                        "source": snap.source,
-                        "digest_date": (e.digest_date or snap.digest.value).isoformat(),
-                        "date_rule": "row" if e.digest_date else snap.digest.rule,
-                        "rank": e.rank,
-                        "line": e.line,
-                        "title": e.title,
-                        "abstract": e.abstract,
-                        "arxiv_id": e.arxiv_id,
-                        "n_authors": e.n_authors,
-                        "authors": list(e.authors) or None,
-                        "organization": e.organization,
-                        "published": e.published.isoformat() if e.published else None,
-                        "upvotes": e.upvotes,
-                        "truncated": e.truncated,
-                        "partial": e.partial,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(entry_record(snap, e), ensure_ascii=False))
     return 1 if failed else 0
 
 
@@ -305,29 +248,6 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_paper(paper: Paper, history: pd.DataFrame) -> str:
-    lines = [paper.title, "", f"  id            {paper.paper_id}", f"  arXiv         {paper.arxiv_id or '-'}"]
-    if paper.arxiv_id:
-        lines.append(
-            f"                https://arxiv.org/abs/{paper.arxiv_id}  https://huggingface.co/papers/{paper.arxiv_id}"
-        )
-    lines += [
-        f"  published     {paper.published or '-'}",
-        f"  authors       {', '.join(paper.authors) if paper.authors else '-'}"
-        + (f" ({paper.n_authors})" if paper.n_authors else ""),
-        f"  organisation  {paper.organization or '-'}",
-        "",
-        f"  {len(history)} sightings:",
-        "    digest date  rank  upvotes  snapshot",
-    ]
-    lines += [
-        f"    {r.digest_date}  {r.rank:>4}  {'' if r.upvotes is None else r.upvotes:>7}  {r.source}"
-        for r in history.itertuples()
-    ]
-    lines += ["", "  " + "\n  ".join(textwrap.wrap(paper.abstract, 100))]
-    return "\n".join(lines)
-
-
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a command ended by a closed pipe
 
 
@@ -352,9 +272,9 @@ def console() -> int:
     What an exit does that matters runs as it would: non-daemon threads are joined, `atexit` handlers run (Prefect
     sends its last logs and events, its API stops, logging flushes), and the standard streams are flushed. What is
     skipped is the teardown of the interpreter's objects: the store and every file were closed by their own `with`
-    blocks before `main` returned. On a re-run with one new digest that teardown was 1.5 s of the 2.3 s between the
-    summary and the exit, nearly all of it the last full garbage collection (py-spy, 2026-11-22, Zen 5). Not in
-    `main`, which tests call in their own process."""
+    blocks before `main` returned. That teardown is mostly the last full garbage collection over the run's objects,
+    most of the time between the summary and the exit (docs/benchmarks.md). Not in `main`, which tests call in
+    their own process."""
     import atexit
     import threading
 
