@@ -13,12 +13,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from papertrends.snapshots.checks import NOT_A_DIGEST_HINT, not_a_digest, titled
+from papertrends.snapshots.checks import coverage_warnings as _coverage  # its name here before checks.py
 from papertrends.snapshots.dates import PartialDate, capture_date, decide_digest_date, front_matter_date
 from papertrends.snapshots.feed import looks_like_feed, parse_feed
 from papertrends.snapshots.hfjson import parse_hf_json
 from papertrends.snapshots.html import looks_like_html, parse_html
 from papertrends.snapshots.markdown import looks_like_markdown, parse_markdown, plain_lines
-from papertrends.snapshots.model import PAPER_SHARE, DigestDate, Entry, ParseError, Snapshot, is_title, paper_like
+from papertrends.snapshots.model import DigestDate, Entry, ParseError, Snapshot
 from papertrends.snapshots.page import Page, PageEntry
 from papertrends.snapshots.paperpage import paper_page
 from papertrends.snapshots.tabular import parse_csv, parse_jsonl
@@ -165,9 +167,9 @@ def parse_snapshot(
         when, entries = _parse(fmt, text, source, name, explicit_date, mtime, fields or {}, warnings)
     except RecursionError as e:
         raise ParseError(source, "nested too deeply to be a digest", line=1) from e
-    entries = _titled(entries, warnings)
-    if (reason := _not_a_digest(fmt, text, entries)) is not None:
-        raise ParseError(source, reason, line=1, hint=_NOT_A_DIGEST_HINT)
+    entries = titled(entries, warnings)
+    if (reason := not_a_digest(fmt, text, entries)) is not None:
+        raise ParseError(source, reason, line=1, hint=NOT_A_DIGEST_HINT)
     if when is None:
         raise ParseError(source, "nothing dates this digest", hint="give its date in [snapshots.dates] or --date")
     if when.rule == "mtime" and approximate_date is not None:
@@ -189,25 +191,6 @@ def parse_snapshot(
     if partial := sum(e.partial and not e.truncated for e in entries):
         warnings.append(f"{partial} entries carry only part of their abstract (cut by the source): stored, flagged")
     return Snapshot(source, hashlib.sha256(data).hexdigest(), fmt, when, entries, tuple(warnings))
-
-
-LEAST_COVERAGE = 0.05  # of a list page's text that its entries' titles and abstracts must make up
-SMALLEST_CHECKED = 16_000  # characters: a smaller page may be mostly menus and still be read right
-
-
-def _coverage(page: Page, text: str, source: str) -> tuple[str, ...]:
-    """A warning naming the file when a list page's entries cover much less of its text than they should
-    (one entry in 50 KB): most of such a page was not understood, and the user should look at it."""
-    size = len("".join(text.split()))
-    if page.kind != "list" or size < SMALLEST_CHECKED:
-        return ()
-    covered = sum(len("".join(f"{e.title}{e.abstract}".split())) for e in page.entries)
-    if covered >= LEAST_COVERAGE * size:
-        return ()
-    return (
-        f"{source}: {len(page.entries)} entries cover {covered / size:.0%} of the page's {size:,} characters: "
-        "most of it was not read as papers (check the file, or report its tool and layout)",
-    )
 
 
 def _read_page(text: str, fmt: str, fields: Mapping[str, str] | None = None) -> Page:
@@ -261,46 +244,6 @@ def _parse(
         explicit=explicit, filename=name, header=None, listed=[], json_date=json_date, mtime=mtime
     )
     return when, entries
-
-
-SHORTEST_ABSTRACT = 5  # words: on a page that says it is HF's papers list, an entry's text must be this long
-_HF_PAGE = re.compile(
-    r"^\W*(?:daily papers|trending papers)\W*$|get trending papers in your email inbox|"
-    r"(?:daily|trending) papers\W+hugging ?face|^\W*(?:url source|url|source|canonical)\W*:?\W*https?://huggingface\.co/papers",
-    re.I | re.M,
-)
-_NOT_A_DIGEST_HINT = "only digests of papers are read: move the file out of the snapshot folder, or report its tool"
-
-
-def _titled(entries: tuple[Entry, ...], warnings: list[str]) -> tuple[Entry, ...]:
-    """The entries whose titles can be titles; the others (markup, links, symbols) are left out, with a warning."""
-    if dropped := [e for e in entries if not e.truncated and not is_title(e.title)]:
-        warnings.append(f"{len(dropped)} 'titles' are markup, links or symbols, not papers: left out "
-                        f"(first: line {dropped[0].line}, {dropped[0].title[:60]!r})")  # fmt: skip
-    return tuple(e for e in entries if e.truncated or is_title(e.title))
-
-
-def _not_a_digest(fmt: str, text: str, entries: tuple[Entry, ...]) -> str | None:
-    """Why a file is no digest of papers (a blog, a README, a shop, a CSV of other data), or None if it is one.
-
-    Most of its whole entries must show they are papers (`paper_like`: an arXiv id, or an abstract that reads as
-    one); a page that says it is Hugging Face's papers list needs only entries with some text. A feed was judged by
-    its reader (most items link to a paper)."""
-    whole = [e for e in entries if not e.truncated]
-    if fmt == "feed" or not entries:
-        return None
-    if not whole:
-        return f"none of its {len(entries)} entries is whole: nothing in it is a paper"
-    shown = sum(paper_like(e) for e in whole)
-    if shown >= PAPER_SHARE * len(whole):
-        return None
-    texts = sum(len(e.abstract.split()) >= SHORTEST_ABSTRACT for e in whole)
-    if fmt in ("text", "markdown", "html") and _HF_PAGE.search(text[:50_000]) and texts >= PAPER_SHARE * len(whole):
-        return None
-    return (
-        f"not a digest of papers: {shown} of its {len(whole)} entries show a paper (an arXiv id, or an abstract "
-        "that reads as one)"
-    )
 
 
 def read_snapshot(
