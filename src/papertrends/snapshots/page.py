@@ -8,56 +8,17 @@ organisation followed by `·`, the publication date with an optional upvote coun
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from papertrends.identity import normalize_title
 from papertrends.snapshots.dates import PUBLISHED_LINE, PartialDate, parse_partial
+from papertrends.snapshots.items import Item, Page, PageEntry
+from papertrends.snapshots.items import paper_id_in as paper_id_in  # the readers import it from here
 
 _AUTHORS = re.compile(r"^[•*·\-]?\s*(?P<n>\d{1,5})\s+authors?$", re.I)
 _UPVOTES = re.compile(r"^(?:upvotes?:?\s*(?P<a>\d{1,7})|(?P<b>\d{1,7})\s+upvotes?|(?P<c>\d{1,7}))$", re.I)
-_PAPER_URL = re.compile(
-    r"(?:huggingface\.co/papers/|arxiv\.org/(?:abs|pdf|html)/|alphaxiv\.org/abs/)"
-    r"(?P<id>\d{4}\.\d{4,5})(?:v\d+)?",
-    re.I,
-)
 SEPARATOR = "·"
 LONGEST_TITLE = 600  # characters; a longer "title" is an abstract seen out of step
-
-
-def paper_id_in(text: str) -> str | None:
-    """The arXiv id of the first paper URL in `text`, if any."""
-    match = _PAPER_URL.search(text)
-    return match["id"] if match else None
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    line: int
-    text: str
-    kind: str = "text"  # text | title | link (text linked to a paper) | url | lead (media before a title) | votes
-    arxiv_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PageEntry:
-    title: str
-    abstract: str
-    line: int
-    arxiv_id: str | None = None
-    n_authors: int | None = None
-    organization: str | None = None
-    published: PartialDate | None = None
-    upvotes: int | None = None
-    truncated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    header: PartialDate | None
-    entries: tuple[PageEntry, ...]
-    warnings: tuple[str, ...] = field(default=())
-    front_matter: dict[str, str] = field(default_factory=dict)
-    kind: str = "list"  # list (a digest, search or trending page) | paper (one paper's own page)
 
 
 @dataclass(slots=True)
