@@ -146,10 +146,10 @@ def matches(papers: pd.DataFrame, patterns: tuple[str, ...]) -> pd.Series:
 def run_papertrends(corpus: Path, work: Path) -> tuple[object, pd.DataFrame, float]:
     """A default run over the folder, vectors preloaded from the test cache where it has them."""
     from conftest import CACHE, preload_embeddings
-    from papertrends.analysis import analyse
     from papertrends.config import load_settings
     from papertrends.embedding import make_embedder
-    from papertrends.ingest import read_snapshots, store_snapshots
+    from papertrends.ingest import read_snapshots
+    from papertrends.pipeline import run_once
     from papertrends.store import open_store
 
     settings = load_settings(ROOT / "config" / "papertrends.toml")
@@ -162,12 +162,7 @@ def run_papertrends(corpus: Path, work: Path) -> tuple[object, pd.DataFrame, flo
         preload_embeddings(db, (str(data["model_id"]), vectors))
     start = time.perf_counter()
     with open_store(db) as store:
-        store_snapshots(store, read_snapshots(corpus))
-        missing = store.missing_embeddings(embedder.model_id)
-        if missing:
-            store.save_embeddings(embedder.model_id, [h for h, _ in missing],
-                                  embedder.encode([t for _, t in missing]), embedder.provenance)  # fmt: skip
-        result = analyse(store, settings, embedder.model_id)
+        _, result = run_once(store, settings, embedder, read_snapshots(corpus))
         sightings = store.sightings()
     return result, sightings, time.perf_counter() - start
 

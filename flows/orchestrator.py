@@ -9,9 +9,6 @@ from papertrends.config import Settings
 from papertrends.ingest import ReadAhead
 from papertrends.records import RunSummary
 
-# The snapshot folders being read ahead in this process, by folder: the flow's read step takes its own.
-READ_AHEAD: dict[str, ReadAhead] = {}
-
 
 def start_read_ahead(settings: Settings) -> ReadAhead | None:
     """Parse the snapshot folder in a thread while Prefect starts (the in-process runner only: Dask's workers
@@ -27,11 +24,9 @@ def start_read_ahead(settings: Settings) -> ReadAhead | None:
         if settings.store.path.exists():
             with open_store(settings.store.path, read_only=True) as store:
                 seen = store.seen_hashes()
-        ahead = ReadAhead(settings, frozenset(seen))
+        return ReadAhead(settings, frozenset(seen))
     except (StoreError, duckdb.Error, OSError):
         return None  # another run holds the database, or the folder is not there: the run says so itself
-    READ_AHEAD[str(settings.snapshots.folder)] = ahead
-    return ahead
 
 
 class PrefectOrchestrator:
@@ -42,13 +37,14 @@ class PrefectOrchestrator:
 
         with RunLock(settings.store.path, wait_seconds=settings.store.lock_wait_seconds):
             pass
-        start_read_ahead(settings)  # before Prefect is imported and its API started: seconds of start-up
+        ahead = start_read_ahead(settings)  # before Prefect is imported and its API started: seconds of start-up
         from flows.api import api_url, reporting_to
         from flows.update import task_runner_for, update_steps
 
         steps = update_steps.with_options(task_runner=task_runner_for(settings))
         with reporting_to(api_url()):
-            return RunSummary.from_dict(steps(settings, progress=progress, refit=refit))
+            summary, _ = steps(settings, progress=progress, refit=refit, ahead=ahead)
+        return summary
 
     def serve(self, config: Path | None, settings: Settings) -> None:
         from flows.serve import serve_update

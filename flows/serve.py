@@ -8,7 +8,7 @@ and every run also holds the database's run lock.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
@@ -17,7 +17,15 @@ from flows.update import update_flow
 from papertrends.config import Settings
 
 
-def deployment_parameters(config: Path | None, settings: Settings) -> dict[str, Any]:
+class UpdateParameters(TypedDict):
+    """What a scheduled or triggered run passes `update_flow`."""
+
+    config: str | None
+    progress: bool
+    fetch_days: int
+
+
+def deployment_parameters(config: Path | None, settings: Settings) -> UpdateParameters:
     return {
         "config": str(config.resolve()) if config else None,
         "progress": False,

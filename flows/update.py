@@ -1,19 +1,19 @@
-"""The papertrends update flow: fetch (optional), read new snapshots, store, embed what is new, fit, report.
+"""The papertrends update flow, one task per step: fetch (optional), read new snapshots, store, embed what is new,
+load the analysis's inputs, analyse, save, render the report.
 
-Thin wiring only: every task calls the library in `papertrends`, which knows nothing of Prefect. Retries are on
-the I/O steps (fetching, reading files); none on fitting. The whole run holds the database's run lock, so two
-runs never write one database at once.
+Thin wiring only: every task is one library call in `papertrends`, which knows nothing of Prefect; the records they
+hand on are in `papertrends.records`. Retries are on the I/O steps (fetching, reading files); none on fitting. The
+whole run holds the database's run lock, so two runs never write one database at once.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from prefect import flow, get_run_logger, task
@@ -21,16 +21,16 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows.orchestrator import READ_AHEAD
-from papertrends.analysis import Analysis, analyse
-from papertrends.config import EmbeddingConfig, Settings, load_settings
+from papertrends import summary as say
+from papertrends.analysis import analyse
+from papertrends.config import EmbeddingConfig, Overrides, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
 from papertrends.embedding.calibrate import runtime_note
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import ReadAhead, ReadResult, merge_reads, read_files, store_snapshots, with_other_files
 from papertrends.lock import RunLock
-from papertrends.records import IngestSummary, RunInfo, RunSummary
-from papertrends.report import ReportInput, package_versions, write_report
+from papertrends.records import Analysis, AnalysisInputs, IngestSummary, RunInfo, RunSummary
+from papertrends.report import write_report
 from papertrends.snapshots import list_snapshot_files
 from papertrends.store import open_store
 from papertrends.trends import history_key
@@ -57,13 +57,14 @@ def take_read_ahead_task(ahead: ReadAhead, files: list[Path], seen: set[str]) ->
     return ahead.take(files, seen)
 
 
-def read_all(settings: Settings, seen: set[str], seconds: dict[str, float] | None = None) -> ReadResult:
+def read_all(
+    settings: Settings, seen: set[str], seconds: dict[str, float] | None = None, ahead: ReadAhead | None = None
+) -> ReadResult:
     """Parse the snapshot files in batches, one task each: spread over the workers with the Dask runner. Files
-    this process read ahead while Prefect started (`flows.orchestrator.start_read_ahead`) are taken as read when
+    this process read `ahead` while Prefect started (`flows.orchestrator.start_read_ahead`) are taken as read when
     they are still what the run would read."""
     folder = settings.snapshots.folder
     files = list_snapshot_files(folder)
-    ahead = READ_AHEAD.pop(str(folder), None)
     if ahead is not None:
         read = take_read_ahead_task(ahead, files, seen)
         if read is not None:
@@ -110,27 +111,29 @@ def embed_task(settings: Settings, progress: bool) -> int:
         )
 
 
-@task(name="fit topics, prevalence and trends", cache_policy=NO_CACHE)
-def fit_task(settings: Settings, run_id: int, model_id: str, force: bool) -> Analysis:
+@task(name="load the analysis's inputs", cache_policy=NO_CACHE)
+def load_task(settings: Settings, model_id: str) -> AnalysisInputs:
     with open_store(settings.store.path) as store:
-        result = analyse(store, settings, model_id, force=force)
-        store.save_results(run_id, result)
-    return result
+        return store.analysis_inputs(model_id, history_key(settings.trends))
+
+
+@task(name="analyse: topics, prevalence and trends", cache_policy=NO_CACHE)
+def analyse_task(inputs: AnalysisInputs, settings: Settings, force: bool) -> Analysis:
+    return analyse(inputs, settings, force=force)
+
+
+@task(name="save the analysis", cache_policy=NO_CACHE)
+def save_task(settings: Settings, run_id: int, analysis: Analysis) -> None:
+    with open_store(settings.store.path) as store:
+        store.save_analysis(run_id, analysis)
 
 
 @task(name="render report", cache_policy=NO_CACHE)
-def render_task(settings: Settings, run: RunInfo, result: Analysis) -> str:
-    r = settings.report
+def render_task(settings: Settings, run: RunInfo, analysis: Analysis) -> str:
     with open_store(settings.store.path) as store:
-        past = store.report_history(run.run_id, papers=run.n_papers, topics=result.n_topics,
-                                    finished_at=run.finished_at)  # fmt: skip
-    data = ReportInput(run=run, topics=result.topics, assignments=result.assignments, prevalence=result.prevalence,
-                       trends=result.trends, papers=result.papers, events=result.events, listings=past.listings,
-                       history=past.history, previous_shares=past.previous_shares, runs=past.runs,
-                       trend_history=result.trend_history,
-                       term_trends=result.term_trends[result.term_trends["status"] != "steady"],
-                       window=settings.trends.window, top=r.top_topics)  # fmt: skip
-    return str(write_report(r.folder, data, keep_runs=r.keep_runs))
+        past = store.report_history(run.run_id, papers=run.n_papers, topics=run.n_topics, finished_at=run.finished_at)
+    return str(write_report(settings.report.folder, say.report_input(run, analysis, past, settings),
+                            keep_runs=settings.report.keep_runs))  # fmt: skip
 
 
 def _timed(seconds: dict[str, float], step: str, fn: Callable[..., T], *args: object) -> T:
@@ -141,54 +144,18 @@ def _timed(seconds: dict[str, float], step: str, fn: Callable[..., T], *args: ob
         seconds[step] = round(time.perf_counter() - start, 2)
 
 
-LEVEL_NAMES = {"topic": "area", "subtopic": "research line"}
-
-
-def publish_artifacts(summary: RunSummary, settings: Settings) -> None:
+def publish_artifacts(summary: RunSummary, analysis: Analysis | None) -> None:
     """What a person watching the Prefect UI wants, on the flow run they started: the report, what happened, and
-    the trends (read back from the run's saved results)."""
-    if summary.status != "completed":
+    the trends."""
+    if summary.status != "completed" or analysis is None:
         return
-    with open_store(settings.store.path) as store:
-        trends, events = store.trends_and_events(summary.run_id)
-        shares = store.topic_shares(summary.run_id)
-    report = Path(summary.report).resolve()
-    create_link_artifact(key="papertrends-report", link=report.as_uri(), link_text=f"report of run {summary.run_id}",
+    create_link_artifact(key="papertrends-report", link=Path(summary.report).resolve().as_uri(),
+                         link_text=f"report of run {summary.run_id}",
                          description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
-    i = summary.ingest
-    new_topics = events[events["kind"] == "new"] if not events.empty else events
-    movers = trends.reindex(trends["effect"].abs().sort_values(ascending=False).index).head(5)
-    lines = [
-        f"# papertrends run {summary.run_id}",
-        "",
-        f"- new digests: **{i.new_snapshots}** ({summary.digest_dates} in all); new papers: **{i.new_papers}** "
-        f"({summary.papers_total} in all); embeddings computed: {summary.embeddings_computed}",
-        f"- topics: **{summary.n_topics}**, outliers {summary.outlier_share:.1%}; new topics: {len(new_topics)}",
-        f"- trends: {', '.join(f'{n} {k}' for k, n in sorted(summary.statuses.items()))}",
-        f"- rejected files this run: {i.rejected_files} ({summary.rejected_total} in all)",
-        "",
-        "## Biggest movers",
-        "",
-        "| topic | level | status | effect (pts / 30 days) | q |",
-        "|---|---|---|---|---|",
-        *[
-            f"| {r.label} | {LEVEL_NAMES.get(r.level, r.level)} | {r.status} | {r.effect:+.2f} | {r.q_value:.3f} |"
-            for r in movers.itertuples()
-        ],
-    ]
-    if i.rejections:
-        lines += ["", "## Rejected files", "", *[f"- `{r}`" for r in i.rejections]]
-    if not new_topics.empty:
-        lines += ["", "## New topics", "", *[f"- {r.topic_id}: {r.detail}" for r in new_topics.itertuples()]]
-    create_markdown_artifact(key="papertrends-summary", markdown="\n".join(lines), description="Run summary")
-    table = trends.assign(share=trends["topic_id"].map(shares).round(4))
-    create_table_artifact(
-        key="papertrends-trends",
-        table=json.loads(
-            table[["topic_id", "level", "label", "status", "effect", "q_value", "share"]].to_json(orient="records")
-        ),
-        description="Each topic's trend",
-    )
+    create_markdown_artifact(key="papertrends-summary", markdown=say.run_markdown(summary, analysis),
+                             description="Run summary")  # fmt: skip
+    create_table_artifact(key="papertrends-trends", table=say.trend_table(analysis).to_dict(orient="records"),
+                          description="Each topic's trend")  # fmt: skip
 
 
 def task_runner_for(settings: Settings) -> TaskRunner:
@@ -209,21 +176,22 @@ def task_runner_for(settings: Settings) -> TaskRunner:
 @flow(name="papertrends-update", log_prints=False)
 def update_flow(
     config: str | None = None,
-    overrides: dict[str, dict[str, Any]] | None = None,
+    overrides: Overrides | None = None,
     progress: bool = True,
     refit: bool = False,
     fetch_days: int = 0,
-) -> dict[str, Any]:
+) -> RunSummary:
     """One incremental run: only new snapshots are parsed and only new texts embedded. The entry of every way
     the flow is started (`papertrends run`, `papertrends serve`, a worker deployment from prefect.yaml): it reads
-    the config, then runs the steps as a subflow with the task runner `[runner]` asks for.
+    the config, then runs the steps as a subflow with the task runner `[runner]` asks for, and publishes the run's
+    artifacts on its own flow run.
 
     `fetch_days` > 0 first downloads the digests of that many days up to today into the snapshot folder.
     """
     settings = load_settings(Path(config) if config else None).with_overrides(**(overrides or {}))
     steps = update_steps.with_options(task_runner=task_runner_for(settings))
-    summary = steps(settings, progress=progress, refit=refit, fetch_days=fetch_days, publish=False)
-    publish_artifacts(RunSummary.from_dict(summary), settings)
+    summary, analysis = steps(settings, progress=progress, refit=refit, fetch_days=fetch_days, publish=False)
+    publish_artifacts(summary, analysis)
     return summary
 
 
@@ -236,72 +204,65 @@ def update_flow(
     validate_parameters=False,
 )
 def update_steps(
-    settings: Settings, progress: bool = True, refit: bool = False, fetch_days: int = 0, publish: bool = True
-) -> dict[str, Any]:
-    """The run's steps under the database's run lock, so two runs never write one database at once. `publish`:
-    its artifacts on this flow run (update_flow publishes them on its own run instead)."""
+    settings: Settings,
+    progress: bool = True,
+    refit: bool = False,
+    fetch_days: int = 0,
+    publish: bool = True,
+    ahead: ReadAhead | None = None,
+) -> tuple[RunSummary, Analysis | None]:
+    """The run's steps under the database's run lock, so two runs never write one database at once. `publish`: its
+    artifacts on this flow run (update_flow publishes them on its own run instead). `ahead`: the snapshot folder as
+    this process read it while Prefect started. Returns the run's summary and, when it completed, its analysis."""
     logger = get_run_logger()
     with RunLock(settings.store.path, wait_seconds=settings.store.lock_wait_seconds):
-        summary = _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days)
+        summary, analysis = _update(settings, logger, progress=progress, refit=refit, fetch_days=fetch_days,
+                                    ahead=ahead)  # fmt: skip
     if publish:
-        publish_artifacts(summary, settings)
-    return summary.as_dict()
+        publish_artifacts(summary, analysis)
+    return summary, analysis
 
 
-def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, fetch_days: int) -> RunSummary:
+def _fetched(settings: Settings, days: int, seconds: dict[str, float], logger: Logger) -> int:
+    got = _timed(seconds, "fetch", fetch_task, settings, days)
+    for day, reason in got.failed:
+        logger.warning("could not fetch %s: %s", day, reason)
+    return len(got.fetched)
+
+
+def _analysed(settings: Settings, run_id: int, model_id: str, force: bool) -> Analysis:
+    inputs = load_task(settings, model_id)
+    analysis = analyse_task(inputs, settings, force)
+    save_task(settings, run_id, analysis)
+    return analysis
+
+
+def _update(
+    settings: Settings, logger: Logger, *, progress: bool, refit: bool, fetch_days: int, ahead: ReadAhead | None
+) -> tuple[RunSummary, Analysis | None]:
     model_id = embedding_key(settings.embedding)
     seconds: dict[str, float] = {}
-    fetched = 0
-    if fetch_days > 0:
-        got = _timed(seconds, "fetch", fetch_task, settings, fetch_days)
-        fetched = len(got.fetched)
-        for day, reason in got.failed:
-            logger.warning("could not fetch %s: %s", day, reason)
+    fetched = _fetched(settings, fetch_days, seconds, logger) if fetch_days > 0 else 0
     with open_store(settings.store.path) as store:
         run_id = store.start_run(settings.fit_hash(), model_id)
         seen = store.seen_hashes()
-    read = _timed(seconds, "read", read_all, settings, seen, seconds)
+    read = _timed(seconds, "read", read_all, settings, seen, seconds, ahead)
     ingest = _timed(seconds, "store", store_task, settings, read)
     for line in ingest.rejections:
         logger.warning("rejected: %s", line)
     embedded = _timed(seconds, "embed", embed_task, settings, progress)
     with open_store(settings.store.path) as store:
-        counts = store.counts()
-        fingerprint = store.snapshot_fingerprint()
-        uncertain = store.uncertain_dates()
-    summary = RunSummary(run_id, "running", ingest, counts["snapshots"], counts["papers"], counts["digest_dates"],
-                         counts["rejected_files"], embedded, fetched=fetched, seconds=seconds,
-                         settings_hash=settings.settings_hash(), history_key=history_key(settings.trends),
-                         partial_total=counts["partial_papers"],
-                         embedding_runtime=runtime_note(settings.embedding))  # fmt: skip
+        counts, (_, snapshot_hash), uncertain = store.counts(), store.snapshot_fingerprint(), store.uncertain_dates()
+    summary = say.started(run_id, ingest, counts, embedded, settings, fetched=fetched, seconds=seconds,
+                          runtime=runtime_note(settings.embedding))  # fmt: skip
+    analysis = None
     try:
-        result = _timed(seconds, "fit", fit_task, settings, run_id, model_id, refit)
-        summary.n_topics, summary.outlier_share = result.n_topics, round(result.outlier_share, 4)
-        summary.n_subtopics = result.n_subtopics
-        summary.metrics = result.metrics
-        summary.statuses = result.area_trends["status"].value_counts().to_dict()
-        dates = result.prevalence.loc[result.prevalence["window"] == "day", "window_start"]
-        run_info = RunInfo(
-            run_id=run_id,
-            finished_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            n_papers=counts["papers"],
-            n_snapshots=counts["snapshots"],
-            n_digests=counts["digest_dates"],
-            first_digest=str(dates.min()) if len(dates) else "",
-            last_digest=str(dates.max()) if len(dates) else "",
-            n_topics=result.n_topics,
-            outlier_share=result.outlier_share,
-            model_id=model_id,
-            seed=settings.topics.seed,
-            fit_hash=settings.fit_hash(),
-            snapshot_hash=fingerprint[1],
-            quality=json.dumps(result.metrics.quality or {}),
-            versions=package_versions(),
-            config=settings.as_toml(),
-            uncertain_dates=uncertain,
-            embedding_runtime=summary.embedding_runtime,
-        )
-        summary.report = _timed(seconds, "report", render_task, settings, run_info, result)
+        # Load, analyse and save are three tasks, timed together as the run's "fit".
+        analysis = _timed(seconds, "fit", _analysed, settings, run_id, model_id, refit)
+        summary = say.analysed(summary, analysis)
+        run = say.run_info(summary, analysis, settings, model_id=model_id, snapshot_hash=snapshot_hash,
+                           uncertain_dates=uncertain)  # fmt: skip
+        summary.report = _timed(seconds, "report", render_task, settings, run, analysis)
         summary.status = "completed"
     except Exception:
         summary.status = "failed"
@@ -310,4 +271,4 @@ def _update(settings: Settings, logger: Logger, *, progress: bool, refit: bool, 
         with open_store(settings.store.path) as store:
             store.finish_run(run_id, summary)
     logger.info("run %s: %s topics, report at %s", run_id, summary.n_topics, summary.report)
-    return summary
+    return summary, analysis

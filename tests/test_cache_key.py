@@ -46,12 +46,12 @@ def test_a_database_moved_to_another_runtime_embeds_nothing(
     here = {"snapshots": {"folder": folder}, "store": {"path": tmp_path / "a.duckdb"},
             "report": {"folder": tmp_path / "ra"}, "embedding": {"backend": first}}  # fmt: skip
     made = update_flow(overrides=here, progress=False)
-    assert made["embeddings_computed"] == 24
+    assert made.embeddings_computed == 24
     shutil.copy(tmp_path / "a.duckdb", tmp_path / "b.duckdb")  # the database moves to another machine
     there = {**here, "store": {"path": tmp_path / "b.duckdb"}, "report": {"folder": tmp_path / "rb"},
              "embedding": {"backend": then, "precision": "f32"}}  # fmt: skip
     moved = update_flow(overrides=there, progress=False, refit=True)
-    assert moved["status"] == "completed" and moved["embeddings_computed"] == 0
+    assert moved.status == "completed" and moved.embeddings_computed == 0
     with open_store(tmp_path / "b.duckdb") as store:
         provenance = {r[0] for r in store.db.execute("SELECT DISTINCT backend FROM embeddings").fetchall()}
     assert provenance == {make_embedder(EmbeddingConfig(backend=first)).provenance}  # who computed them, kept

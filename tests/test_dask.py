@@ -54,7 +54,7 @@ def test_dask_runner_gives_the_same_stored_results(tmp_path: Path, prefect_harne
         summary = update_flow(overrides=spread, progress=False)  # the runner comes from the settings alone
         with cluster.get_client() as client:
             ran_on = client.run(lambda: __import__("papertrends.embedding", fromlist=["x"]).loaded_models())
-    assert summary["embeddings_computed"] == 24 and summary["ingest"]["new_papers"] == 360
+    assert summary.embeddings_computed == 24 and summary.ingest.new_papers == 360
     assert sum(ran_on.values()) >= 1  # the model was loaded on the workers, not in this process
     a, b = _stored(tmp_path / "local" / "pt.duckdb"), _stored(tmp_path / "dask" / "pt.duckdb")
     assert a["counts"] == b["counts"] and a["papers"] == b["papers"] and a["assignments"] == b["assignments"]

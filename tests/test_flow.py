@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import SAMPLES, preload_embeddings
+from papertrends.records import Retention
 from papertrends.store import open_store
 
 
@@ -27,23 +28,23 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, sa
 
 def test_first_run_ingests_everything_and_embeds_nothing_cached(two_runs: dict) -> None:
     first = two_runs["first"]
-    assert first["status"] == "completed"
-    assert first["ingest"]["new_snapshots"] == 5 and first["ingest"]["new_papers"] == 360
-    assert first["embeddings_computed"] == 0  # all 360 vectors were already in the cache
-    assert 3 <= first["n_topics"] <= 30 and 0 <= first["outlier_share"] < 0.5
-    assert set(first["seconds"]) == {"read", "store", "embed", "fit", "report"}
+    assert first.status == "completed"
+    assert first.ingest.new_snapshots == 5 and first.ingest.new_papers == 360
+    assert first.embeddings_computed == 0  # all 360 vectors were already in the cache
+    assert 3 <= first.n_topics <= 30 and 0 <= first.outlier_share < 0.5
+    assert set(first.seconds) == {"read", "store", "embed", "fit", "report"}
 
 
 def test_second_run_has_nothing_new(two_runs: dict) -> None:
     second = two_runs["second"]
-    assert second["ingest"]["unchanged"] == 5 and second["ingest"]["new_snapshots"] == 0
-    assert second["ingest"]["new_papers"] == 0 and second["embeddings_computed"] == 0
-    assert second["papers_total"] == 360
+    assert second.ingest.unchanged == 5 and second.ingest.new_snapshots == 0
+    assert second.ingest.new_papers == 0 and second.embeddings_computed == 0
+    assert second.papers_total == 360
 
 
 def test_same_inputs_and_seed_give_the_same_topics(two_runs: dict) -> None:
-    assert two_runs["second"]["metrics"]["reused_run"] == 1  # nothing changed: the first run's fit is reused
-    assert two_runs["forced"]["metrics"]["id_retention"] == {"by_topic": 1.0, "by_paper": 1.0}
+    assert two_runs["second"].metrics.reused_run == 1  # nothing changed: the first run's fit is reused
+    assert two_runs["forced"].metrics.id_retention == Retention(by_topic=1.0, by_paper=1.0)
     with open_store(two_runs["db"]) as store:
         a = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 1 ORDER BY 1").df()
         b = store.db.execute("SELECT paper_id, topic_id FROM assignments WHERE run_id = 2 ORDER BY 1").df()

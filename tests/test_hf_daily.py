@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import HF_DAILY, needs_shared, permuted_dates, preload_embeddings
-from papertrends.analysis import analyse
 from papertrends.config import load_settings
-from papertrends.ingest import read_snapshots, store_snapshots
-from papertrends.records import RunSummary
+from papertrends.embedding import make_embedder
+from papertrends.ingest import read_snapshots
+from papertrends.pipeline import run_once
 from papertrends.store import open_store
 from papertrends.trends import status_periods, status_story, trend_table
 
@@ -31,12 +30,11 @@ def _link_files(folder: Path, last_day: str | None) -> None:
 def _run(db: Path, folder: Path, model_id: str):
     settings = load_settings(Path(__file__).resolve().parents[1] / "config" / "papertrends.toml")
     settings = settings.with_overrides(topics={"refit_share": 0.0})  # a month added refits: ids must survive it
+    embedder = make_embedder(settings.embedding)
+    assert embedder.model_id == model_id  # every vector is preloaded: none is computed
     with open_store(db) as store:
-        store_snapshots(store, read_snapshots(folder, seen=store.seen_hashes()))
-        run_id = store.start_run(settings.fit_hash(), model_id)
-        result = analyse(store, settings, model_id)
-        store.save_results(run_id, result)
-        store.finish_run(run_id, RunSummary.from_dict({"status": "completed", "metrics": asdict(result.metrics)}))
+        summary, result = run_once(store, settings, embedder, read_snapshots(folder, seen=store.seen_hashes()))
+    assert summary.embeddings_computed == 0
     return result, settings
 
 

@@ -48,8 +48,8 @@ def _assignments(db: Path, run_id: int):  # noqa: ANN202
 
 def test_new_papers_join_the_last_fits_topics_without_a_refit(runs: dict) -> None:
     first, placed = runs["first"], runs["placed"]
-    assert first["papers_total"] == 299 and placed["papers_total"] == 360
-    assert placed["metrics"]["placed_papers"] == 61
+    assert first.papers_total == 299 and placed.papers_total == 360
+    assert placed.metrics.placed_papers == 61
     with open_store(runs["db"]) as store:
         fitted = store.db.execute("SELECT run_id, fitted_papers FROM runs ORDER BY run_id").fetchall()
     assert fitted[:2] == [(1, 299), (2, 299)]  # placing adds papers to the fit's topics, not to the fit
@@ -61,7 +61,7 @@ def test_new_papers_join_the_last_fits_topics_without_a_refit(runs: dict) -> Non
     assert len(merged) == 299 and (merged["topic_id_1"] == merged["topic_id_2"]).all()  # nobody moved
     new = after[~after["paper_id"].isin(before["paper_id"])]
     assert len(new) == 61
-    fit_outliers = first["metrics"]["outliers_after"]  # most join a topic; outliers about as often as in the fit
+    fit_outliers = first.metrics.outliers_after  # most join a topic; outliers about as often as in the fit
     assert (new["topic_id"] == -1).mean() <= 2 * fit_outliers + 0.1
     assert set(new["topic_id"]) <= set(topics2.loc[topics2["level"] == "topic", "topic_id"]) | {-1}
     if (topics2["level"] == "subtopic").any():  # placed in an area, then in one of its research lines
@@ -80,7 +80,7 @@ def test_placement_agrees_with_a_refit(runs: dict) -> None:
     """A full refit (ids anchored to the previous run) puts most placed papers in the topic they were placed in."""
     _, placed = _assignments(runs["db"], 2)
     _, refit = _assignments(runs["db"], 3)
-    assert runs["refit"]["metrics"]["placed_papers"] is None
+    assert runs["refit"].metrics.placed_papers is None
     _, before = _assignments(runs["db"], 1)
     new = placed[~placed["paper_id"].isin(before["paper_id"]) & (placed["topic_id"] >= 0)]
     both = new.merge(refit, on="paper_id", suffixes=("_placed", "_refit"))

@@ -22,8 +22,8 @@ def _ingest(folder: Path, db: Path):
 def test_samples_hold_381_entries_and_360_papers(tmp_path: Path) -> None:
     summary, counts = _ingest(SAMPLES, tmp_path / "t.duckdb")
     assert summary.entries_read == summary.entries_stored == 381
-    assert summary.new_papers == counts["papers"] == 360
-    assert counts["snapshots"] == 5 and counts["sightings"] == 381
+    assert summary.new_papers == counts.papers == 360
+    assert counts.snapshots == 5 and counts.sightings == 381
 
 
 def test_ingesting_the_same_files_twice_changes_nothing(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_a_copy_under_another_name_is_the_same_snapshot(tmp_path: Path) -> None:
     shutil.copy(SAMPLES / "001_5bd9d39c3c7e27dd.txt", folder / "a.txt")
     shutil.copy(SAMPLES / "001_5bd9d39c3c7e27dd.txt", folder / "b.txt")
     summary, counts = _ingest(folder, tmp_path / "t.duckdb")
-    assert counts["snapshots"] == 1 and counts["papers"] == 24
+    assert counts.snapshots == 1 and counts.papers == 24
 
 
 def test_text_dump_and_json_digest_join_up_and_the_id_is_filled_in() -> None:
@@ -73,7 +73,7 @@ def test_a_bad_file_never_stops_the_good_ones(tmp_path: Path) -> None:
     (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (folder / "latin1.txt").write_bytes("Caf\xe9 papers".encode("latin-1"))
     summary, counts = _ingest(folder, tmp_path / "t.duckdb")
-    assert counts["papers"] == 41 and summary.rejected_files == 3
+    assert counts.papers == 41 and summary.rejected_files == 3
     assert summary.entries_read == 41 + 2 and summary.entries_rejected == 2 and summary.adds_up
     reasons = " | ".join(summary.rejections)
     assert "broken.json" in reasons and "binary file" in reasons and "invalid UTF-8" in reasons
@@ -85,7 +85,7 @@ def test_a_bad_file_never_stops_the_good_ones(tmp_path: Path) -> None:
 def test_real_hf_daily_api_folder(tmp_path: Path) -> None:
     summary, counts = _ingest(HF_DAILY, tmp_path / "hf.duckdb")
     assert summary.files == 415 and summary.rejected_files == 0  # the 22 Python-repr files are repaired
-    assert counts["papers"] == 6141 and counts["snapshots"] == 415
+    assert counts.papers == 6141 and counts.snapshots == 415
     assert summary.entries_read == 6141 and summary.entries_rejected == 0 and summary.adds_up
 
 

@@ -24,6 +24,8 @@ def _previous(papers: int = 100, fitted: int = 100, corpus: str = "c1", fit_hash
             "parent_id": [None, None, 0, 1],
             "label": ["a", "b", "a1", "b1"],
             "size": [0, 0, 0, 0],
+            "top_terms": [[("a", 1.0)], [("b", 1.0)], [("a1", 1.0)], [("b1", 1.0)]],
+            "representative": [[], [], [], []],
             "centroid": [np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([1.0, 0.0]), np.array([0.0, 1.0])],
         }
     )
@@ -110,7 +112,7 @@ def test_measure_keeps_a_history_for_every_research_line_and_takes_up_the_last_r
 
     from papertrends.analysis import measure
     from papertrends.config import Settings
-    from papertrends.records import Fitted, no_events
+    from papertrends.records import EarlierTrends, Fitted, no_events
 
     prev = _previous(papers=400)
     days = [date(2025, 1, 6) + timedelta(days=d) for d in range(140)]
@@ -143,7 +145,7 @@ def test_measure_keeps_a_history_for_every_research_line_and_takes_up_the_last_r
     assert status[1] not in ("rising", "emerging")
     assert {10, 11, 12} <= set(first.trend_history["topic_id"])  # the lines' weeks, beside the areas'
     assert {"line-day", "line-week"} <= set(first.prevalence["window"])
-    earlier = (first.prevalence[first.prevalence["window"].isin(["day", "line-day"])],
-               first.trend_history.assign(effect=first.trend_history["effect"] + 1))  # fmt: skip
+    earlier = EarlierTrends(first.prevalence[first.prevalence["window"].isin(["day", "line-day"])],
+                            first.trend_history.assign(effect=first.trend_history["effect"] + 1))  # fmt: skip
     again = measure(fitted, "c", sightings, settings, earlier)
     assert np.allclose(again.trend_history["effect"], first.trend_history["effect"] + 1)  # nothing recomputed

@@ -141,15 +141,15 @@ def test_partial_papers_from_a_real_feed_are_completed_by_the_same_generators_wh
         copy.write_bytes(source.read_bytes())
     with open_store(tmp_path / "pt.duckdb") as store:
         first = store_snapshots(store, read_files([copies[0]]))
-        assert (first.new_papers, first.entries_stored) == (50, 50) and store.counts()["partial_papers"] == 50
+        assert (first.new_papers, first.entries_stored) == (50, 50) and store.counts().partial_papers == 50
         texts = {p.paper_id: p.text_hash for p in store.papers().values()}
         second = store_snapshots(store, read_files([copies[1]]))
-        assert (second.new_papers, second.updated_papers) == (0, 50) and store.counts()["partial_papers"] == 0
+        assert (second.new_papers, second.updated_papers) == (0, 50) and store.counts().partial_papers == 0
         papers = store.papers()
         assert all(papers[pid].text_hash != old and len(papers[pid].abstract) > 800 for pid, old in texts.items())
         copies[0].write_bytes(feed.read_bytes() + b"\n")  # the feed saved again: a new snapshot, the same cut text
         third = store_snapshots(store, read_files([copies[0]]))
-        assert store.counts()["partial_papers"] == 0 and third.new_papers == 0
+        assert store.counts().partial_papers == 0 and third.new_papers == 0
         assert {p.paper_id: p.text_hash for p in store.papers().values()} == {p.paper_id: p.text_hash for p in
                                                                              papers.values()}  # fmt: skip
         assert all(len(p.authors) > 3 for p in store.papers().values() if len(papers[p.paper_id].authors) > 3)

@@ -171,7 +171,7 @@ def test_an_incremental_scheduled_run_from_trigger_to_report(server: dict) -> No
     from papertrends.store import open_store
 
     with open_store(server["tmp"] / "pt.duckdb") as store:
-        assert store.counts()["papers"] == 360 + 6  # the new digest's six papers are in
+        assert store.counts().papers == 360 + 6  # the new digest's six papers are in
 
 
 def test_prefects_own_listing_commands_work_against_the_server(server: dict) -> None:

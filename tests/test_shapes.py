@@ -118,7 +118,7 @@ def test_one_paper_across_formats_and_sightings_per_row_date(tmp_path: Path) -> 
         shutil.copy(SHAPES / name, tmp_path / name)
     with open_store(tmp_path / "t.duckdb") as store:
         summary = store_snapshots(store, read_snapshots(tmp_path, fields={"digest_date": "day"}))
-        assert summary.new_papers == 2 and store.counts()["sightings"] == 4
+        assert summary.new_papers == 2 and store.counts().sightings == 4
         sightings = store.sightings()
     assert sorted(sightings["digest_date"].unique()) == [date(2025, 1, 20), date(2025, 1, 21)]
 
@@ -139,6 +139,6 @@ def test_a_changed_file_is_a_new_version_and_updates_fields(tmp_path: Path) -> N
         versions = store.db.execute("SELECT version, superseded FROM snapshots ORDER BY version").fetchall()
         current = store.sightings()
         history = store.paper_history(store.find_papers("2506.00011")[0].paper_id)
-    assert counts["papers"] == 2 and versions == [(1, True), (2, False)]
+    assert counts.papers == 2 and versions == [(1, True), (2, False)]
     assert len(current) == 2 and current["upvotes"].max() == 9  # prevalence sees the current version only
     assert history["upvotes"].tolist() == [5, 9]  # the upvote history keeps both

@@ -1,8 +1,9 @@
 """Replays the history as scheduled runs would have seen it: `papertrends backtest --from DATE --every month`.
 
-At each step only the digests dated up to that day are in the store, and the step is a real run's analysis: the
-same decision to reuse, place into or refit the topics (`analysis.decide`), the same fit, prevalence and trends, and
-the run is recorded so the next step builds on it as the next scheduled run would. What each step reported (every
+At each step only the digests dated up to that day are in the store, and the step is a real run
+(`pipeline.run_once`: the functions the flow's tasks call): the same decision to reuse, place into or refit the
+topics (`analysis.decide`), the same fit, prevalence and trends, and the run is recorded so the next step builds on
+it as the next scheduled run would. What each step reported (every
 topic's status, effect, q value and since when it is emerging) is printed and written as CSV. Vectors come from the
 configured store's embedding cache where it has them; the rest are embedded.
 """
@@ -11,18 +12,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from papertrends.analysis import Analysis, analyse
 from papertrends.config import Settings
 from papertrends.embedding import make_embedder
-from papertrends.ingest import ReadResult, read_snapshots, store_snapshots
-from papertrends.records import RunSummary
+from papertrends.ingest import ReadResult, read_snapshots
+from papertrends.pipeline import run_once
+from papertrends.records import Analysis
 from papertrends.store import open_store
 
 COLUMNS = ["as_of", "papers", "decision", "topic_id", "label", "status", "effect", "q_value", "since"]
@@ -80,22 +81,7 @@ def backtest(
         for as_of in steps(max(start, snapshots[0].digest.value), snapshots[-1].digest.value, every):
             upto = [s for s in snapshots[taken:] if s.digest.value <= as_of]
             taken += len(upto)
-            if upto:
-                store_snapshots(store, ReadResult(len(upto), 0, tuple(upto), ()))
-            missing = store.missing_embeddings(embedder.model_id)
-            known = [(h, cached[h]) for h, _ in missing if h in cached]
-            if known:
-                store.save_embeddings(embedder.model_id, [h for h, _ in known], np.stack([v for _, v in known]),
-                                      "cache")  # fmt: skip
-            rest = [(h, t) for h, t in missing if h not in cached]
-            if rest:
-                store.save_embeddings(embedder.model_id, [h for h, _ in rest], embedder.encode([t for _, t in rest]),
-                                      embedder.provenance)  # fmt: skip
-            run_id = store.start_run(settings.fit_hash(), embedder.model_id)
-            result = analyse(store, settings, embedder.model_id)
-            store.save_results(run_id, result)
-            summary = {"status": "completed", "metrics": asdict(result.metrics)}
-            store.finish_run(run_id, RunSummary.from_dict(summary))
+            _, result = run_once(store, settings, embedder, ReadResult(len(upto), 0, tuple(upto), ()), cached=cached)
             if on_step is not None:
                 on_step(as_of, result)
             trends = result.area_trends

@@ -142,6 +142,12 @@ class ScheduleConfig(_Section):
     fetch_days: int = Field(3, ge=1)
 
 
+# Settings to replace, by section and key, as a config file's tables give them (`Settings.with_overrides` checks
+# them against the sections' models): what the CLI, the environment and a deployment's parameters hand on.
+TomlValue = str | int | float | bool | Path | None | list[object] | dict[str, object]
+Overrides = dict[str, dict[str, TomlValue]]
+
+
 class Settings(_Section):
     snapshots: SnapshotsConfig = SnapshotsConfig()
     fetch: FetchConfig = FetchConfig()
@@ -156,7 +162,7 @@ class Settings(_Section):
     report: ReportConfig = ReportConfig()
     schedule: ScheduleConfig = ScheduleConfig()
 
-    def with_overrides(self, **sections: dict[str, Any]) -> Settings:
+    def with_overrides(self, **sections: dict[str, TomlValue]) -> Settings:
         """A new Settings with some fields of some sections replaced: `with_overrides(store={"path": p})`."""
         data = self.model_dump()
         for section, values in sections.items():
@@ -196,13 +202,13 @@ class ConfigError(ValueError):
 ENV_PREFIX = "PAPERTRENDS_"
 
 
-def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+def env_overrides(environ: Mapping[str, str]) -> Overrides:
     """`PAPERTRENDS_<SECTION>_<KEY>=value` for any setting, e.g. PAPERTRENDS_EMBEDDING_PRECISION=f32.
 
     Values are read as TOML values where they parse (numbers, booleans, arrays), else as strings. Variables whose
     section is not a table of the config (PAPERTRENDS_CACHE, PAPERTRENDS_HOME) are not settings."""
     sections = set(Settings.model_fields)
-    out: dict[str, dict[str, Any]] = {}
+    out: Overrides = {}
     for name, text in sorted(environ.items()):
         section, _, key = name.removeprefix(ENV_PREFIX).lower().partition("_")
         if not name.startswith(ENV_PREFIX) or section not in sections or not key:

@@ -156,7 +156,12 @@ class ReadAhead:
     The run takes the result (`take`) only if it would have read the very same: the same files, unchanged (path,
     size, modification time), and the same content hashes already stored; otherwise it reads them itself.
     `first_file_s`: seconds from the process's start to the first file parsed.
+
+    It is handed to the flow as a parameter; having no `__dict__` (slots), it is recorded there by its type's name,
+    not serialised with everything it read.
     """
+
+    __slots__ = ("_result", "_thread", "files", "first_file_s", "seen", "stamps")
 
     def __init__(self, settings: Settings, seen: frozenset[str]) -> None:
         s = settings.snapshots

@@ -1,17 +1,25 @@
-"""What crosses a layer, typed: a run's summary, a fit's figures, what the previous run left, and the decision
-a run takes about its topics. No module reads another's results by string key.
+"""What crosses a layer, typed, in one place: what the store loads for an analysis (`AnalysisInputs`, with the
+`PreviousRun` and its `EarlierTrends`), what the analysis hands back (`Fitted`, then `Analysis`), the store's counts,
+what the report shows of a run (`RunInfo`, `ReportHistory`) and the run's summary for people (`RunSummary`).
+Frames inside them have the columns `frames.py` declares, checked when the record is built.
 
-The summary is stored as JSON in `runs.summary` (`as_dict`) and read back with `RunSummary.from_dict`, which
-takes what an older papertrends stored too (missing fields get their defaults).
+The summary is for people: stored as JSON in `runs.summary` (`as_dict`) and read back with `RunSummary.from_dict`,
+which takes what an older papertrends stored too (missing fields get their defaults). What the next analysis needs
+is never read from it: the store keeps that in columns of its own (`Store.save_analysis`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
+
+from papertrends import frames
+
+OUTLIER = -1  # the topic id of a paper in no topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +67,58 @@ class PreviousRun:
     fit_hash: str
     fitted_papers: int  # papers its last full fit saw (placing since then adds none)
     metrics: FitMetrics
-    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, ...
-    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
+    topics: pd.DataFrame  # frames.TOPICS
+    assignments: pd.DataFrame  # frames.ASSIGNMENTS
+
+    FRAMES: ClassVar = {"topics": frames.TOPICS, "assignments": frames.ASSIGNMENTS}
+
+    def __post_init__(self) -> None:
+        frames.check(self)
+
+
+@dataclass(frozen=True)
+class EarlierTrends:
+    """The last run's daily prevalence (its areas' `day` and its research lines' `line-day` rows) and weekly status
+    history, kept because they were computed under this run's history key: weeks a new run need not test again."""
+
+    daily: pd.DataFrame  # frames.DAILY
+    history: pd.DataFrame  # frames.HISTORY
+
+    FRAMES: ClassVar = {"daily": frames.DAILY, "history": frames.HISTORY}
+
+    def __post_init__(self) -> None:
+        frames.check(self)
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """Everything an analysis reads, loaded up front (`Store.analysis_inputs`): the analysis does no I/O."""
+
+    papers: pd.DataFrame  # frames.PAPERS, in paper_id order
+    embeddings: np.ndarray  # one row per paper, in the same order
+    sightings: pd.DataFrame  # frames.SIGHTINGS (+ certain)
+    previous: PreviousRun | None  # the last completed run
+    earlier: EarlierTrends | None  # its prevalence and history, when computed under the same history key
+    next_topic_id: int  # the first registry id a new topic may take
+
+    FRAMES: ClassVar = {"papers": frames.PAPERS, "sightings": frames.SIGHTINGS}
+
+    def __post_init__(self) -> None:
+        frames.check(self)
+        if len(self.embeddings) != len(self.papers):
+            raise ValueError(f"{len(self.papers)} papers but {len(self.embeddings)} embeddings")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """What the store holds."""
+
+    snapshots: int
+    papers: int
+    sightings: int
+    rejected_files: int
+    digest_dates: int
+    partial_papers: int  # papers whose abstract the sources gave only in part
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +163,6 @@ class RunSummary:
     report: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     settings_hash: str = ""
-    history_key: str = ""  # the trend rules and settings its status history was computed under
     partial_total: int = 0  # papers whose abstract the sources gave only in part
     embedding_runtime: str = ""  # what computes the vectors, and why (embedding.calibrate.runtime_note)
 
@@ -132,29 +189,91 @@ class Fitted:
     """The topics a run ends with, before prevalence and trends: reused, placed into, or fitted anew."""
 
     decision: Decision
-    papers: pd.DataFrame  # paper_id, title, abstract, text_hash, published, arxiv_id, organization
-    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid
-    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
-    events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
+    papers: pd.DataFrame  # frames.PAPERS
+    topics: pd.DataFrame  # frames.TOPICS
+    assignments: pd.DataFrame  # frames.ASSIGNMENTS
+    events: pd.DataFrame  # frames.EVENTS
     metrics: FitMetrics
     fitted_papers: int  # papers the last full fit saw
 
+    FRAMES: ClassVar = {"topics": frames.TOPICS, "assignments": frames.ASSIGNMENTS, "events": frames.EVENTS}
 
-EVENT_COLUMNS = ["kind", "level", "topic_id", "previous_ids", "detail"]
+    def __post_init__(self) -> None:
+        frames.check(self)
+
+
+EVENT_COLUMNS = list(frames.EVENTS)
 
 
 def no_events() -> pd.DataFrame:
-    return pd.DataFrame(columns=EVENT_COLUMNS)
+    return frames.empty(frames.EVENTS)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A run's results: what the store saves (`Store.save_analysis`) and the report shows."""
+
+    corpus_hash: str
+    papers: pd.DataFrame  # frames.PAPERS
+    topics: pd.DataFrame  # frames.MEASURED_TOPICS: both levels, with their status
+    assignments: pd.DataFrame  # frames.ASSIGNMENTS
+    prevalence: pd.DataFrame  # frames.PREVALENCE: every window, the research lines' under `line-day`, `line-week`
+    trends: pd.DataFrame  # frames.LEVEL_TRENDS: areas (level "topic") and research lines (level "subtopic")
+    events: pd.DataFrame  # frames.EVENTS
+    metrics: FitMetrics
+    decision: Decision
+    fitted_papers: int  # papers the last full fit saw
+    trend_history: pd.DataFrame  # frames.HISTORY: the status as each week reported it
+    term_trends: pd.DataFrame  # frames.TERM_TRENDS
+    history_key: str  # the trend rules and settings `trend_history` was computed under
+
+    FRAMES: ClassVar = {"topics": frames.MEASURED_TOPICS, "assignments": frames.ASSIGNMENTS,
+                        "prevalence": frames.PREVALENCE, "trends": frames.LEVEL_TRENDS, "events": frames.EVENTS,
+                        "trend_history": frames.HISTORY, "term_trends": frames.TERM_TRENDS}  # fmt: skip
+
+    def __post_init__(self) -> None:
+        frames.check(self)
+
+    @property
+    def top(self) -> pd.DataFrame:
+        return self.topics[self.topics["level"] == "topic"]
+
+    @property
+    def area_trends(self) -> pd.DataFrame:
+        """The top-level topics' trends (`trends` holds the research lines' too)."""
+        return self.trends[self.trends["level"] == "topic"]
+
+    @property
+    def moving_terms(self) -> pd.DataFrame:
+        """The phrases that rise, fade, emerge or are gone (what is saved and shown): steady ones are left out."""
+        return self.term_trends[self.term_trends["status"] != "steady"]
+
+    @property
+    def n_topics(self) -> int:
+        return int(len(self.top))
+
+    @property
+    def n_subtopics(self) -> int:
+        return int((self.topics["level"] == "subtopic").sum())
+
+    @property
+    def outlier_share(self) -> float:
+        return float((self.assignments["topic_id"] == OUTLIER).mean()) if len(self.assignments) else 0.0
 
 
 @dataclass(frozen=True)
 class ReportHistory:
     """What the report shows of earlier runs, queried before the report is built (`Store.report_history`)."""
 
-    listings: pd.DataFrame  # per paper: digest_dates, upvotes
-    history: pd.DataFrame  # every topic event of every run
+    listings: pd.DataFrame  # frames.LISTINGS: per paper, the digest dates it was listed on and its upvotes
+    history: pd.DataFrame  # frames.TOPIC_HISTORY: every topic event of every run
     previous_shares: dict[int, float]  # each topic's overall share in the last completed run before this one
-    runs: pd.DataFrame  # run_id, finished_at, status, papers, topics: the completed runs and this one
+    runs: pd.DataFrame  # frames.RUNS: the completed runs and this one
+
+    FRAMES: ClassVar = {"listings": frames.LISTINGS, "history": frames.TOPIC_HISTORY, "runs": frames.RUNS}
+
+    def __post_init__(self) -> None:
+        frames.check(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,13 @@
-"""One run's analysis: what the last run left is loaded in one place (`Store.previous_run`), a pure function
-decides what to do with the topics (`decide`), the topics are reused, placed into (`place`) or fitted anew
-(`fit`), then prevalence, trends and each week's status are measured; the flow saves the result in one place
-(`Store.save_results`).
+"""One run's analysis, with no I/O: `analyse(inputs, settings)` takes what the store loaded up front
+(`Store.analysis_inputs`: papers, vectors, sightings, the last run's topics and weeks) and returns the `Analysis`
+the store saves after (`Store.save_analysis`). Inside: a pure function decides what to do with the topics
+(`decide`); they are reused, placed into (`place`) or fitted anew (`fit`); then prevalence, trends and each week's
+status are measured (`measure`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pandas as pd
 
@@ -16,52 +17,11 @@ from papertrends.analysis.place import place_new_papers
 from papertrends.analysis.rules import corpus_hash, documents, with_user_labels
 from papertrends.config import Settings
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
-from papertrends.records import Decision, FitMetrics, Fitted, PreviousRun, no_events
-from papertrends.store import Store
+from papertrends.records import Analysis, AnalysisInputs, Decision, EarlierTrends, Fitted, PreviousRun, no_events
 from papertrends.terms import term_trends
-from papertrends.topics import OUTLIER
 from papertrends.trends import history_and_table, history_key, trend_table
 
-__all__ = ["Analysis", "analyse", "corpus_hash", "decide", "documents", "measure"]
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """A run's results, as saved and as the report shows them."""
-
-    corpus_hash: str
-    papers: pd.DataFrame  # paper_id, title, abstract, text_hash, published, arxiv_id, organization
-    topics: pd.DataFrame  # topic_id, level, parent_id, label, size, top_terms, representative, centroid, status...
-    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
-    prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
-    trends: pd.DataFrame  # topic_id, level, label, status, effect, p_value, q_value, window, first_seen, last_seen, ...
-    events: pd.DataFrame  # kind, level, topic_id, previous_ids, detail
-    metrics: FitMetrics
-    decision: Decision
-    fitted_papers: int  # papers the last full fit saw
-    trend_history: pd.DataFrame  # as_of, topic_id, status, effect, q_value, since: the status as each week reported it
-    term_trends: pd.DataFrame  # term, status, effect, relative, p_value, q_value, papers, first_seen, n_topics, ...
-
-    @property
-    def top(self) -> pd.DataFrame:
-        return self.topics[self.topics["level"] == "topic"]
-
-    @property
-    def area_trends(self) -> pd.DataFrame:
-        """The top-level topics' trends (`trends` holds the research lines' too)."""
-        return self.trends[self.trends["level"] == "topic"]
-
-    @property
-    def n_topics(self) -> int:
-        return int(len(self.top))
-
-    @property
-    def n_subtopics(self) -> int:
-        return int((self.topics["level"] == "subtopic").sum())
-
-    @property
-    def outlier_share(self) -> float:
-        return float((self.assignments["topic_id"] == OUTLIER).mean()) if len(self.assignments) else 0.0
+__all__ = ["Analysis", "AnalysisInputs", "analyse", "corpus_hash", "decide", "documents", "measure"]
 
 
 def reused(papers: pd.DataFrame, previous: PreviousRun) -> Fitted:
@@ -71,31 +31,33 @@ def reused(papers: pd.DataFrame, previous: PreviousRun) -> Fitted:
                   previous.fitted_papers)  # fmt: skip
 
 
-def analyse(store: Store, settings: Settings, model_id: str, *, force: bool = False) -> Analysis:
-    """Reuse, place into or refit the topics over every stored paper, then measure prevalence and trends."""
-    papers, embeddings = store.corpus(model_id)
+def analyse(inputs: AnalysisInputs, settings: Settings, *, force: bool = False) -> Analysis:
+    """Reuse, place into or refit the topics over every paper, then measure prevalence and trends."""
+    papers, previous, t = inputs.papers, inputs.previous, settings.topics
     chash = corpus_hash(papers["text_hash"].tolist(), settings.fit_hash())
-    previous = store.previous_run()
-    t = settings.topics
     decision = decide(previous, chash, papers["paper_id"].tolist(), settings.fit_hash(), t.refit_share, force=force)
     if decision is Decision.REUSE and previous is not None:
         fitted = reused(papers, previous)
     elif decision is Decision.PLACE and previous is not None:
-        fitted = place_new_papers(papers, embeddings, previous, t.outlier_quantile)
+        fitted = place_new_papers(papers, inputs.embeddings, previous, t.outlier_quantile)
     else:
-        docs = documents(papers)
-        fitted = refit(papers, embeddings, docs, previous, store.next_topic_id(), settings)
-        if t.evaluate:
-            from papertrends.quality import evaluate
+        fitted = fit_anew(inputs, settings)
+    return measure(replace(fitted, topics=with_user_labels(fitted.topics, t.labels)), chash, inputs.sightings,
+                   settings, inputs.earlier)  # fmt: skip
 
-            # The topics a reader sees (bench/compare.py scores BERTopic's own clusters against them).
-            top = fitted.topics[fitted.topics["level"] == "topic"]
-            quality = evaluate({"topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()}},
-                               docs)  # fmt: skip
-            fitted = replace(fitted, metrics=replace(fitted.metrics, quality=quality))
-    earlier = store.earlier_trends(previous.run_id, history_key(settings.trends)) if previous else None
-    return measure(replace(fitted, topics=with_user_labels(fitted.topics, t.labels)), chash, store.sightings(),
-                   settings, earlier)  # fmt: skip
+
+def fit_anew(inputs: AnalysisInputs, settings: Settings) -> Fitted:
+    """A fit over every paper, ids carried over from the previous run; scored for coherence with `[topics] evaluate`
+    (the topics a reader sees: bench/compare.py scores BERTopic's own clusters against them)."""
+    docs = documents(inputs.papers)
+    fitted = refit(inputs.papers, inputs.embeddings, docs, inputs.previous, inputs.next_topic_id, settings)
+    if not settings.topics.evaluate:
+        return fitted
+    from papertrends.quality import evaluate
+
+    top = fitted.topics[fitted.topics["level"] == "topic"]
+    quality = evaluate({"topics": {int(r.topic_id): [w for w, _ in r.top_terms] for r in top.itertuples()}}, docs)
+    return replace(fitted, metrics=replace(fitted.metrics, quality=quality))
 
 
 def line_assignments(assignments: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
@@ -117,15 +79,12 @@ def subtopic_trends(
     return table[table["topic_id"].isin(listed)]
 
 
-def _per_level(
-    earlier: tuple[pd.DataFrame, pd.DataFrame] | None, window: str
-) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """One level's part of the last run's (daily prevalence, history): its `window` rows and their topics' weeks."""
+def _per_level(earlier: EarlierTrends | None, window: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """One level's part of the last run's weeks: its `window` rows of daily prevalence and their topics' history."""
     if earlier is None:
         return None
-    daily, history = earlier
-    mine = daily[daily["window"] == window] if "window" in daily else daily
-    return mine.drop(columns="window", errors="ignore"), history[history["topic_id"].isin(set(mine["topic_id"]))]
+    mine = earlier.daily[earlier.daily["window"] == window]
+    return mine.drop(columns="window"), earlier.history[earlier.history["topic_id"].isin(set(mine["topic_id"]))]
 
 
 def dated(sightings: pd.DataFrame) -> pd.DataFrame:
@@ -141,7 +100,7 @@ def measure(
     chash: str,
     sightings: pd.DataFrame,
     settings: Settings,
-    earlier: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    earlier: EarlierTrends | None = None,
 ) -> Analysis:
     """Prevalence per digest date, week, month and publication month; each topic's trend and status.
     `earlier`: the last run's daily prevalence and status history, whose unchanged weeks are not computed again.
@@ -169,4 +128,4 @@ def measure(
     trends = both.assign(label=both["topic_id"].map(labels))
     terms = term_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer)
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
-                    fitted.decision, fitted.fitted_papers, history, terms)  # fmt: skip
+                    fitted.decision, fitted.fitted_papers, history, terms, history_key(settings.trends))  # fmt: skip

@@ -16,17 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from papertrends.store.corpus import CorpusTables
 from papertrends.store.database import StoreError
 from papertrends.store.results import Results
-from papertrends.store.runs import RunBook
-from papertrends.store.vectors import EmbeddingCache
 
 __all__ = ["Store", "StoreError", "open_store"]
 
 
-class Store(CorpusTables, EmbeddingCache, RunBook, Results):
-    """A connection to the DuckDB file, with every job's methods."""
+class Store(Results):
+    """A connection to the DuckDB file, with every job's methods (`Results` is built on the others: an analysis's
+    inputs are read from the corpus, the embedding cache and the runs)."""
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import pandas as pd
 
 from papertrends.catalog import Catalog, Paper
 from papertrends.faults import crash_point
+from papertrends.records import StoreCounts
 from papertrends.snapshots import ParseError, Snapshot
 from papertrends.snapshots.model import UNCERTAIN_RULES
 from papertrends.store.database import Database, now
@@ -145,7 +146,7 @@ class CorpusTables(Database):
         ).fetchall()
         return tuple(f"{Path(source).name}: {day} ({rule})" for source, day, rule in rows)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> StoreCounts:
         one = self.db.execute(
             """SELECT (SELECT count(*) FROM snapshots), (SELECT count(*) FROM papers),
                       (SELECT count(*) FROM sightings), (SELECT count(*) FROM rejections),
@@ -153,8 +154,7 @@ class CorpusTables(Database):
                       (SELECT count(*) FROM papers WHERE partial)"""
         ).fetchone()
         assert one is not None
-        names = ["snapshots", "papers", "sightings", "rejected_files", "digest_dates", "partial_papers"]
-        return dict(zip(names, one, strict=True))
+        return StoreCounts(*(int(n) for n in one))
 
     def find_papers(self, query: str) -> list[Paper]:
         """By paper id, arXiv id (any version), or else the words of the title."""

@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 
 from papertrends.faults import crash_point
 from papertrends.prevalence import overall_shares
-from papertrends.records import FitMetrics, PreviousRun, ReportHistory, RunSummary
-from papertrends.store.database import Database
+from papertrends.records import (
+    Analysis,
+    AnalysisInputs,
+    EarlierTrends,
+    FitMetrics,
+    PreviousRun,
+    ReportHistory,
+    RunSummary,
+)
+from papertrends.store.corpus import CorpusTables
+from papertrends.store.runs import RunBook
+from papertrends.store.vectors import EmbeddingCache
 
-if TYPE_CHECKING:
-    from papertrends.analysis import Analysis
 
+class Results(CorpusTables, EmbeddingCache, RunBook):
+    """The per-run result tables: what an analysis reads of the store, and what it leaves."""
 
-class Results(Database):
-    """The per-run result tables."""
+    def analysis_inputs(self, model_id: str, history_key: str) -> AnalysisInputs:
+        """Everything an analysis reads, in one go: every paper with its vector under `model_id`, the sightings,
+        the last completed run, and its weeks if they were computed under `history_key` (`trends.history_key`)."""
+        papers, embeddings = self.corpus(model_id)
+        previous = self.previous_run()
+        earlier = self.earlier_trends(previous.run_id, history_key) if previous else None
+        return AnalysisInputs(papers, embeddings, self.sightings(), previous, earlier, self.next_topic_id())
 
-    def save_results(self, run_id: int, analysis: Analysis) -> None:
-        """A run's topics, assignments, prevalence, trends and topic events, in one transaction."""
+    def save_analysis(self, run_id: int, analysis: Analysis) -> None:
+        """A run's topics, assignments, prevalence, trends and topic events, and the state the next analysis reads
+        (corpus hash, papers fitted, fit metrics, history key), in one transaction."""
         topics = analysis.topics.assign(
             top_terms=analysis.topics["top_terms"].map(json.dumps),
             representative=analysis.topics["representative"].map(json.dumps),
@@ -33,7 +49,7 @@ class Results(Database):
             "prevalence": analysis.prevalence,
             "trends": analysis.trends,
             "trend_history": analysis.trend_history,
-            "term_trends": analysis.term_trends[analysis.term_trends["status"] != "steady"],
+            "term_trends": analysis.moving_terms,
             "topic_events": analysis.events,
         }
         with self.transaction():
@@ -42,17 +58,15 @@ class Results(Database):
                 self._insert(table, frame.assign(run_id=run_id), on_conflict="fail")
                 crash_point("save")
             self.db.execute(
-                "UPDATE runs SET corpus_hash = ?, fitted_papers = ? WHERE run_id = ?",
-                [analysis.corpus_hash, analysis.fitted_papers, run_id],
-            )
+                "UPDATE runs SET corpus_hash = ?, fitted_papers = ?, fit_metrics = ?, history_key = ? WHERE run_id = ?",
+                [analysis.corpus_hash, analysis.fitted_papers, json.dumps(asdict(analysis.metrics)),
+                 analysis.history_key, run_id],
+            )  # fmt: skip
 
     def previous_run(self) -> PreviousRun | None:
-        """What the last completed run left for the next: its fit's identity, figures, topics and assignments.
-        (A database from before the `fitted_papers` column kept that count in the summary's metrics.)"""
+        """What the last completed run left for the next: its fit's identity, figures, topics and assignments."""
         row = self.db.execute(
-            """SELECT run_id, corpus_hash, config_hash,
-                      coalesce(fitted_papers, TRY_CAST(json_extract(summary, '$.metrics.fitted_papers') AS INTEGER), 0),
-                      json_extract(summary, '$.metrics')
+            """SELECT run_id, corpus_hash, config_hash, coalesce(fitted_papers, 0), fit_metrics
                FROM runs WHERE status = 'completed' ORDER BY run_id DESC LIMIT 1"""
         ).fetchone()
         if row is None:
@@ -61,12 +75,10 @@ class Results(Database):
         metrics = FitMetrics.from_dict(json.loads(row[4]) if row[4] else None)
         return PreviousRun(int(row[0]), row[1] or "", row[2] or "", int(row[3]), metrics, topics, assignments)
 
-    def earlier_trends(self, run_id: int, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    def earlier_trends(self, run_id: int, key: str) -> EarlierTrends | None:
         """A run's daily prevalence (its areas' `day` rows and its research lines' `line-day` rows) and status
         history, if they were computed under the history key `key` (`trends.history_key`); None otherwise."""
-        row = self.db.execute(
-            "SELECT json_extract_string(summary, '$.history_key') FROM runs WHERE run_id = ?", [run_id]
-        ).fetchone()
+        row = self.db.execute("SELECT history_key FROM runs WHERE run_id = ?", [run_id]).fetchone()
         if row is None or row[0] != key:
             return None
         daily = self.db.execute(
@@ -79,7 +91,7 @@ class Results(Database):
             "ORDER BY as_of, topic_id",
             [run_id],
         ).df()
-        return daily, history
+        return EarlierTrends(daily, history)
 
     def load_topics(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """A run's topics (top_terms and representative as lists, centroid as an array) and assignments."""
@@ -96,18 +108,6 @@ class Results(Database):
             "SELECT paper_id, topic_id, subtopic_id, x, y FROM assignments WHERE run_id = ? ORDER BY paper_id", [run_id]
         ).df()
         return topics, assignments
-
-    def trends_and_events(self, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """A run's trends (topic_id, level, label, status, effect, q_value) and topic events (kind, topic_id,
-        detail)."""
-        trends = self.db.execute(
-            "SELECT topic_id, level, label, status, effect, q_value FROM trends WHERE run_id = ? ORDER BY topic_id",
-            [run_id],
-        ).df()
-        events = self.db.execute(
-            "SELECT kind, level, topic_id, detail FROM topic_events WHERE run_id = ? ORDER BY kind, topic_id", [run_id]
-        ).df()
-        return trends, events
 
     def topic_history(self) -> pd.DataFrame:
         """Every recorded topic event of every run: run_id, kind, level, topic_id, previous_ids, detail."""

@@ -30,8 +30,11 @@ CREATE TABLE IF NOT EXISTS embeddings (
     PRIMARY KEY (text_hash, model_id));
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
-    config_hash VARCHAR, corpus_hash VARCHAR, model_id VARCHAR, summary JSON,
-    fitted_papers INTEGER);                -- papers the run's last full fit saw (placing papers since adds none)
+    config_hash VARCHAR, corpus_hash VARCHAR, model_id VARCHAR,
+    summary JSON,                         -- for people: what the CLI prints (records.RunSummary)
+    fitted_papers INTEGER,                -- papers the run's last full fit saw (placing papers since adds none)
+    fit_metrics JSON,                     -- the fit's figures (records.FitMetrics), carried to the next run
+    history_key VARCHAR);                 -- the trend rules and settings its status history was computed under
 CREATE TABLE IF NOT EXISTS topics (
     run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL,  -- registry id: the same topic keeps it across runs
     level VARCHAR NOT NULL, parent_id INTEGER, label VARCHAR NOT NULL, size INTEGER NOT NULL,
@@ -71,6 +74,16 @@ ALTER TABLE papers ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
 ALTER TABLE trends ADD COLUMN IF NOT EXISTS level VARCHAR DEFAULT 'topic';
 ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS variants VARCHAR;
 ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS lift DOUBLE;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS fit_metrics JSON;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS history_key VARCHAR;
+"""
+# Runs of an earlier papertrends kept the analysis's state inside their summary: it moves to the columns of its own.
+STATE_FROM_SUMMARY = """
+UPDATE runs SET
+    fitted_papers = coalesce(fitted_papers, TRY_CAST(json_extract(summary, '$.metrics.fitted_papers') AS INTEGER)),
+    fit_metrics = coalesce(fit_metrics, json_extract(summary, '$.metrics')),
+    history_key = coalesce(history_key, json_extract_string(summary, '$.history_key'))
+WHERE summary IS NOT NULL AND (fit_metrics IS NULL OR history_key IS NULL OR fitted_papers IS NULL);
 """
 # Before the key named only what a vector means, it named the runtime too ("MODEL/openvino-bf16/len256"): such
 # vectors are the same model's and move to the runtime-free key, their runtime kept as provenance. Where two
@@ -95,7 +108,7 @@ DERIVED = {"topics": "centroid", "assignments": "subtopic_id", "prevalence": "up
 
 def prepare(db: duckdb.DuckDBPyConnection) -> None:
     """Bring a writable database to today's layout: derived tables of an older layout dropped, tables created,
-    columns added, old embedding keys rewritten (in one transaction)."""
+    columns added and filled from older runs' summaries, old embedding keys rewritten (in one transaction)."""
     for table, newest_column in DERIVED.items():
         columns = {
             r[0]
@@ -107,6 +120,7 @@ def prepare(db: duckdb.DuckDBPyConnection) -> None:
             db.execute(f"DROP TABLE {table}")
     db.execute(SCHEMA)
     db.execute(MIGRATIONS)
+    db.execute(STATE_FROM_SUMMARY)
     db.execute("BEGIN TRANSACTION")
     try:
         db.execute(REKEY_EMBEDDINGS)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from papertrends.records import OUTLIER as OUTLIER  # the topics name it too
 from papertrends.topics.neighbors import unit_rows
-
-OUTLIER = -1
 
 
 @dataclass(frozen=True, slots=True)
