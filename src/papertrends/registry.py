@@ -50,42 +50,11 @@ def align(
     min_overlap: float,
     min_similarity: float,
 ) -> Alignment:
+    """The new fit's topics matched one-to-one to `previous` (ids and labels kept where matched, new ids from
+    `next_id`), with the events a reader is told: renamed, new, gone, merged and split topics, in that order."""
     local = sorted(members)
-    ids: dict[int, int] = {}
-    out_labels: dict[int, str] = {}
-    events: list[dict] = []
-    score = np.zeros((len(local), len(previous)))
-    jaccard = np.zeros_like(score)
-    feeds = np.zeros_like(score)  # share of the previous topic's papers that went to the new one
-    for i, t in enumerate(local):
-        for j, old in enumerate(previous):
-            shared = len(members[t] & old.members)
-            jaccard[i, j] = shared / max(1, len(members[t] | old.members))
-            feeds[i, j] = shared / max(1, len(old.members))
-            sim = float(cents[t] @ old.centroid) if len(old.centroid) == len(cents[t]) else 0.0
-            ok = jaccard[i, j] >= min_overlap or sim >= min_similarity
-            score[i, j] = (jaccard[i, j] + 0.5 * max(sim, 0.0)) if ok else 0.0
-    matched_prev: set[int] = set()
-    if local and previous:
-        rows, cols = linear_sum_assignment(-score)
-        for i, j in zip(rows, cols, strict=True):
-            if score[i, j] <= 0:
-                continue
-            t, old = local[i], previous[j]
-            ids[t] = old.topic_id
-            matched_prev.add(j)
-            if _label_still_fits(old.label, terms.get(t, [])):
-                out_labels[t] = old.label
-            else:
-                out_labels[t] = labels[t]
-                events.append(
-                    {
-                        "kind": "renamed",
-                        "topic_id": old.topic_id,
-                        "previous_ids": [old.topic_id],
-                        "detail": f"{old.label} -> {labels[t]}",
-                    }
-                )
+    score, feeds = _scores(local, members, cents, previous, min_overlap, min_similarity)
+    ids, out_labels, events, matched_prev = _matched(local, previous, score, labels, terms)
     for t in local:
         if t not in ids:
             ids[t] = next_id
@@ -97,6 +66,77 @@ def align(
             events.append(
                 {"kind": "gone", "topic_id": old.topic_id, "previous_ids": [old.topic_id], "detail": old.label}
             )
+    events += _merges_and_splits(local, previous, feeds, ids, out_labels)
+    return Alignment(ids, out_labels, events)
+
+
+def _scores(
+    local: list[int],
+    members: Mapping[int, frozenset[str]],
+    cents: Mapping[int, np.ndarray],
+    previous: list[Known],
+    min_overlap: float,
+    min_similarity: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """New topics x previous topics: the matching score (Jaccard of their papers plus half their centroids'
+    similarity, 0 where neither reaches its bar), and the share of each previous topic's papers in each new one."""
+    score = np.zeros((len(local), len(previous)))
+    jaccard = np.zeros_like(score)
+    feeds = np.zeros_like(score)  # share of the previous topic's papers that went to the new one
+    for i, t in enumerate(local):
+        for j, old in enumerate(previous):
+            shared = len(members[t] & old.members)
+            jaccard[i, j] = shared / max(1, len(members[t] | old.members))
+            feeds[i, j] = shared / max(1, len(old.members))
+            sim = float(cents[t] @ old.centroid) if len(old.centroid) == len(cents[t]) else 0.0
+            ok = jaccard[i, j] >= min_overlap or sim >= min_similarity
+            score[i, j] = (jaccard[i, j] + 0.5 * max(sim, 0.0)) if ok else 0.0
+    return score, feeds
+
+
+def _matched(
+    local: list[int],
+    previous: list[Known],
+    score: np.ndarray,
+    labels: Mapping[int, str],
+    terms: Mapping[int, list[str]],
+) -> tuple[dict[int, int], dict[int, str], list[dict], set[int]]:
+    """The best one-to-one assignment with a positive score: each matched new topic's id and label (the old label
+    while it still fits the topic's terms, else the new one, which is a renaming), and the matched previous ones."""
+    ids: dict[int, int] = {}
+    out_labels: dict[int, str] = {}
+    events: list[dict] = []
+    matched_prev: set[int] = set()
+    if not (local and previous):
+        return ids, out_labels, events, matched_prev
+    rows, cols = linear_sum_assignment(-score)
+    for i, j in zip(rows, cols, strict=True):
+        if score[i, j] <= 0:
+            continue
+        t, old = local[i], previous[j]
+        ids[t] = old.topic_id
+        matched_prev.add(j)
+        if _label_still_fits(old.label, terms.get(t, [])):
+            out_labels[t] = old.label
+        else:
+            out_labels[t] = labels[t]
+            events.append(
+                {
+                    "kind": "renamed",
+                    "topic_id": old.topic_id,
+                    "previous_ids": [old.topic_id],
+                    "detail": f"{old.label} -> {labels[t]}",
+                }
+            )
+    return ids, out_labels, events, matched_prev
+
+
+def _merges_and_splits(
+    local: list[int], previous: list[Known], feeds: np.ndarray, ids: dict[int, int], out_labels: dict[int, str]
+) -> list[dict]:
+    """A new topic fed by several previous ones is a merge; a previous topic feeding several new ones is a split
+    (feeding: `SHARE_FOR_LINK` of the previous topic's papers went there)."""
+    events: list[dict] = []
     for i, t in enumerate(local):
         fed_by = [previous[j].topic_id for j in range(len(previous)) if feeds[i, j] >= SHARE_FOR_LINK]
         if len(fed_by) >= 2:
@@ -120,7 +160,7 @@ def align(
                     "into": sorted(into),
                 }
             )
-    return Alignment(ids, out_labels, events)
+    return events
 
 
 def retention(previous: Mapping[str, int], current: Mapping[str, int], kept_ids: set[int]) -> dict[str, float]:
