@@ -133,7 +133,8 @@ def phrase_matrix(
     phrases: what scikit-learn's CountVectorizer(ngram_range=(1, 3), binary=True, min_df=min_df) gives, without
     first holding every phrase of the corpus. A phrase is in no more papers than each of its parts, so words are
     counted first, then the pairs of frequent words, and a triple is counted only when both its pairs are frequent
-    (the a-priori rule; on hf-daily-api term_trends' peak memory drops from 326 MB to 115 MB, and 4.1 s to 2.7 s)."""
+    (the a-priori rule), which keeps term_trends' memory and time well under counting every phrase
+    (docs/benchmarks.md)."""
     from collections import Counter
 
     from sklearn.feature_extraction.text import CountVectorizer
@@ -178,20 +179,8 @@ def term_trends(
         x, terms = phrase_matrix(texts, vectorizer.stop_words, min(MIN_PAPERS, max(2, len(texts) // 2)))
     except ValueError:  # no phrase in enough papers
         return pd.DataFrame(columns=COLUMNS)
-    row_of = {p: i for i, p in enumerate(papers["paper_id"])}
-    seen = sightings.drop_duplicates(["paper_id", "digest_date"])
-    seen = seen[seen["paper_id"].isin(row_of)]
-    dates = pd.to_datetime(seen["digest_date"])
-    days = sorted(dates.unique())
-    day_of = {d: i for i, d in enumerate(days)}
-    listing = sparse.csr_matrix(
-        (np.ones(len(seen)), (dates.map(day_of).to_numpy(), seen["paper_id"].map(row_of).to_numpy())),
-        shape=(len(days), len(texts)),
-    )
-    counts = np.asarray((listing @ x).todense(), dtype=float)  # digests x phrases
-    totals = np.asarray(listing.sum(axis=1)).ravel()
+    counts, totals, when = _digest_counts(papers, sightings, x)
     first = np.argmax(counts > 0, axis=0)
-    when = pd.DatetimeIndex(days)
     window = (when >= when.max() - timedelta(days=config.window_days)) & (totals > 0)
     offsets = (when[window] - when[window].min()).days.to_numpy(dtype=float)
     if window.sum() < 4:
@@ -208,21 +197,8 @@ def term_trends(
     link = np.array([bool(set(str(t).split()) & LINK_WORDS) for t in terms])
     moving = significant & (lift >= MIN_LIFT) & ~link
     status = np.where(moving, np.where(effect > 0, "rising", "fading"), "steady")
-    listed_under = merge_variants(terms, x, moving, status, lift)
-    variants: dict[int, list[str]] = {}
-    for j, k in listed_under.items():
-        if j != k:
-            variants.setdefault(k, []).append(str(terms[j]))
-            status[j] = "steady"  # listed under its variant
-    spread: list[list[int]] = []
-    for j in range(len(terms)):
-        if status[j] == "steady":
-            spread.append([])
-            continue
-        held = topic_of[x[:, j].indices]
-        held = held[held >= 0]
-        ids, n = np.unique(held, return_counts=True)
-        spread.append(sorted(int(t) for t in ids[n >= SPREAD_SHARE * max(len(held), 1)]))
+    variants = _listed_once(merge_variants(terms, x, moving, status, lift), terms, status)
+    spread = _spread(x, topic_of, status)
     table = pd.DataFrame(
         {
             "term": terms, "status": status, "effect": np.round(effect * 100, 4),
@@ -234,3 +210,49 @@ def term_trends(
         }
     )  # fmt: skip
     return table.sort_values(["status", "effect", "term"], ascending=[True, False, True], ignore_index=True)
+
+
+def _digest_counts(
+    papers: pd.DataFrame, sightings: pd.DataFrame, x: sparse.csc_matrix
+) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """Per digest day (in date order): each phrase's papers listed that day (days x phrases), the day's papers in
+    all, and the days. A paper listed twice on one day counts once."""
+    row_of = {p: i for i, p in enumerate(papers["paper_id"])}
+    seen = sightings.drop_duplicates(["paper_id", "digest_date"])
+    seen = seen[seen["paper_id"].isin(row_of)]
+    dates = pd.to_datetime(seen["digest_date"])
+    days = sorted(dates.unique())
+    day_of = {d: i for i, d in enumerate(days)}
+    listing = sparse.csr_matrix(
+        (np.ones(len(seen)), (dates.map(day_of).to_numpy(), seen["paper_id"].map(row_of).to_numpy())),
+        shape=(len(days), x.shape[0]),
+    )
+    counts = np.asarray((listing @ x).todense(), dtype=float)  # digests x phrases
+    totals = np.asarray(listing.sum(axis=1)).ravel()
+    return counts, totals, pd.DatetimeIndex(days)
+
+
+def _listed_once(listed_under: dict[int, int], terms: np.ndarray, status: np.ndarray) -> dict[int, list[str]]:
+    """Each listed phrase column -> its variants' phrases; a variant's own status becomes steady, since it is
+    reported under the phrase it is listed with (`status` is changed in place)."""
+    variants: dict[int, list[str]] = {}
+    for j, k in listed_under.items():
+        if j != k:
+            variants.setdefault(k, []).append(str(terms[j]))
+            status[j] = "steady"  # listed under its variant
+    return variants
+
+
+def _spread(x: sparse.csc_matrix, topic_of: np.ndarray, status: np.ndarray) -> list[list[int]]:
+    """For each phrase column that moves: the topics holding at least `SPREAD_SHARE` of its assigned papers (none
+    for a steady phrase)."""
+    spread: list[list[int]] = []
+    for j in range(len(status)):
+        if status[j] == "steady":
+            spread.append([])
+            continue
+        held = topic_of[x[:, j].indices]
+        held = held[held >= 0]
+        ids, n = np.unique(held, return_counts=True)
+        spread.append(sorted(int(t) for t in ids[n >= SPREAD_SHARE * max(len(held), 1)]))
+    return spread
