@@ -2,12 +2,12 @@
 server application served from a thread of this process.
 
 Without PREFECT_API_URL, Prefect 3 starts a temporary server as a second Python process (uvicorn, the same
-application). On the 2-core development machine that process held 221 MB through the whole run, and a 5-task
-flow's command took 13.9-15.5 s. Served here, it is the same application (`create_app(ephemeral=True)`: the REST
-API and its SQLite database in PREFECT_HOME, no UI, the services Prefect runs in its ephemeral server) on
-127.0.0.1 over HTTP, so everything Prefect does with it is unchanged; it shares the interpreter and the modules
-the run has already imported (about 80 MB more than the run alone), and the same command takes 9.7-10.5 s.
-Processes the run starts (Dask's workers) inherit PREFECT_API_URL and report to it over HTTP.
+application), which holds its own interpreter and modules through the whole run and costs the command its start.
+Served here, it is the same application (`create_app(ephemeral=True)`: the REST API and its SQLite database in
+PREFECT_HOME, no UI, the services Prefect runs in its ephemeral server) on 127.0.0.1 over HTTP, so everything
+Prefect does with it is unchanged; it shares the interpreter and the modules the run has already imported, so the
+run holds less memory and its command ends sooner (docs/benchmarks.md). Processes the run starts (Dask's workers)
+inherit PREFECT_API_URL and report to it over HTTP.
 
 The server stops when the process exits, after Prefect has sent its last logs and events (Prefect drains its
 workers before `atexit` hooks run).
