@@ -68,9 +68,9 @@ class _ThreadedAPI:
         atexit.register(self.stop)
 
     def stop(self) -> None:
-        """Ask the server to stop, and wait at most a moment: its background services take up to 10 s to wind
-        down, and nothing is left to serve (Prefect has sent its last logs and events). SQLite keeps the database
-        whole if the process ends first."""
+        """Ask the server to stop, and wait at most a moment: its background services take far longer to wind
+        down (docs/benchmarks.md), and nothing is left to serve (Prefect has sent its last logs and events). SQLite
+        keeps the database whole if the process ends first."""
         self.server.should_exit = True
         self.server.force_exit = True
         self.thread.join(timeout=STOP_WAIT_S)

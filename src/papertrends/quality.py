@@ -4,9 +4,9 @@ Documents are tokenised the same way for every model compared: scikit-learn's En
 terms that are n-grams are split into their words; each topic's first 10 distinct words are scored.
 
 gensim scores NPMI from how many sliding windows of 10 tokens hold each word and each pair of words. Its counter
-(`WordOccurrenceAccumulator`) walks the windows in Python, 750,000 of them for 5,837 abstracts: 5 s of a refit's 9
-s of scoring. `window_counts` gives the same counts from numpy arrays, and gensim's own measure turns them into
-NPMI (tests/test_quality.py checks both against gensim's CoherenceModel).
+(`WordOccurrenceAccumulator`) walks the windows in Python, one at a time, which is most of the scoring's time
+(docs/benchmarks.md). `window_counts` gives the same counts from numpy arrays, and gensim's own measure turns them
+into NPMI (tests/test_quality.py checks both against gensim's CoherenceModel).
 """
 
 from __future__ import annotations

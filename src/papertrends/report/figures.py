@@ -1,8 +1,8 @@
 """Figure builders: data in, go.Figure (or an SVG string) out. Pure.
 
 The figures name no template: the report draws every one with `TEMPLATE`, written once into its assets and
-shared by every page (embedded in each figure, plotly_white was 7 KB of each figure's JSON and most of the time
-spent building it).
+shared by every page (embedded in each figure, plotly_white would be a large part of each figure's JSON and of
+the time spent building it: docs/benchmarks.md).
 
 Scraped text (titles, labels, terms) is escaped before it reaches plotly, whose labels understand a subset of
 HTML: `<b>` in a title shows as the characters `<b>`, never as bold, and never as a link.

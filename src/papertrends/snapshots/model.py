@@ -63,8 +63,8 @@ _CUES = (
     "inference", "approach", "method", "performance", "results", "task", "evaluation", "propose", "analysis",
     "theory", "accuracy", "data",
 )  # fmt: skip
-# Phrases an abstract nearly always has and a blog's or a README's section seldom does: one of them is in 98.6% of
-# 1,163 hf-daily abstracts (every fifth digest) and 89% of the first 3,000 of arXiv 2025 (shared/data, 2026-12-06).
+# Phrases an abstract nearly always has and a blog's or a README's section seldom does: most research abstracts
+# hold one of them (how many, in hf-daily's and arXiv's: docs/benchmarks.md).
 _STRONG = (
     "we propose", "we present", "we introduce", "we show", "we demonstrate", "we study", "we investigate",
     "we develop", "we find", "we evaluate", "this paper", "this work", "our method", "our approach", "our model",

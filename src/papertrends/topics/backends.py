@@ -52,10 +52,10 @@ def keep_umap_compiled() -> None:
     """Keep umap-learn's compiled functions on disk between processes.
 
     umap-learn compiles its numba functions (the neighbour graph's smoothing and weights, the layout's helpers) on
-    first use in every process, 4.4 s of a 5,837-paper fit on a Zen 5, while only its layout kernel is cached.
-    numba caches them as it does its own `cache=True` functions: beside umap-learn's sources in `__pycache__`, or
-    under `NUMBA_CACHE_DIR`; a cache compiled on another CPU or from other sources is not used. A fit then loads
-    them in 0.3 s.
+    first use in every process, seconds of every fit, while only its layout kernel is cached. numba caches them as
+    it does its own `cache=True` functions: beside umap-learn's sources in `__pycache__`, or under
+    `NUMBA_CACHE_DIR`; a cache compiled on another CPU or from other sources is not used. A fit then loads them
+    instead of compiling them (docs/benchmarks.md).
     """
     import sys
 

@@ -101,8 +101,7 @@ def group_topics(embeddings: np.ndarray, fine: np.ndarray, target: int, seed: in
 
     together = np.zeros((len(ids), len(ids)))
     # The runs side by side, one thread each: scikit-learn's k-means spreads one small run over its OpenMP threads
-    # at a loss (40 runs on 5,837 papers: 5.4 s on 2 threads, 3.4 s on one, 2.1 s as two runs at a time; the same
-    # labels every way).
+    # at a loss, and runs side by side finish soonest (docs/benchmarks.md), with the same labels every way.
     with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for groups in pool.map(partition, range(runs)):
             choice = np.array([np.bincount(groups[labels == t], minlength=target).argmax() for t in ids])

@@ -47,8 +47,8 @@ def build_bertopic(settings: Settings, sizes: FitSizes) -> BERTopic:
 
     class TopicsOnly(BERTopic):  # type: ignore[misc, valid-type]
         def _save_representative_docs(self, documents: pd.DataFrame) -> None:
-            # BERTopic samples 500 papers per topic for its own 3 representative papers (1.6 s of a 5,837-paper
-            # fit); `TopicModel.representatives` picks ours from the centroids, so BERTopic keeps none.
+            # BERTopic samples 500 papers per topic for its own 3 representative papers, time a fit spends for
+            # nothing: `TopicModel.representatives` picks ours from the centroids, so BERTopic keeps none.
             self.representative_docs_ = {}
 
     return TopicsOnly(
@@ -97,8 +97,8 @@ class TopicModel:
         self.outliers_before_ = model.hdbscan_model.outliers_before_
         self.subtopics_ = Level(fine, self._subtopic_terms(model, fine), centroids(embeddings, fine))
         self.coordinates_ = map_coordinates(model.umap_model.embedding_, t.seed)
-        # BERTopic is not kept: its vectorizer's 1-2-gram vocabulary and c-TF-IDF matrix (130 MB at 6k papers) go
-        # before the top level's terms build their own, where both together made the run's peak.
+        # BERTopic is not kept: its vectorizer's 1-2-gram vocabulary and c-TF-IDF matrix go before the top level's
+        # terms build their own, where both together would make the run's peak (docs/benchmarks.md).
         del model
         self.parent_of_ = {int(k): int(top[np.argmax(fine == k)]) for k in sorted(set(fine.tolist()) - {OUTLIER})}
         self.topics_ = Level(top, topic_terms(docs, top, self.settings), centroids(embeddings, top))

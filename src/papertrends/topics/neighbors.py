@@ -48,8 +48,8 @@ def most_similar(
 def exact_neighbors(embeddings: np.ndarray, k: int, block: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine k-nearest neighbours (self first, as UMAP expects): indices and cosine distances.
 
-    About 1 s for 6k papers and 15 s for 46k on 2 cores. UMAP's own approximate search (pynndescent) is as fast
-    once compiled, but its numba functions are compiled again in every new process: about 25 s of every run here.
+    UMAP's own approximate search (pynndescent) is as fast once compiled, but its numba functions are compiled
+    again in every new process, which costs every run more than this exact search (docs/benchmarks.md).
     """
     indices, sims = most_similar(embeddings, embeddings, k, block=block, same=True)
     return indices, np.clip(1 - sims, 0, 2)

@@ -17,8 +17,9 @@ from papertrends.config import Settings
 from papertrends.topics.levels import OUTLIER
 
 # Importing BERTopic imports its optional transformer-based parts (text generation, zero-shot, visual) and torch
-# (to save models): about 450 MB and 3 s that a fit never uses. They are imported as if not installed, BERTopic's
-# own path for a `--no-deps` install (each becomes a `NotInstalled`), unless this process already has them.
+# (to save models): memory and import time that a fit never uses (docs/benchmarks.md). They are imported as if not
+# installed, BERTopic's own path for a `--no-deps` install (each becomes a `NotInstalled`), unless this process
+# already has them.
 _UNUSED_BY_A_FIT = (
     "bertopic.representation._textgeneration",
     "bertopic.representation._zeroshot",
