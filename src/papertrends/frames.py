@@ -29,6 +29,12 @@ HISTORY = ("as_of", "topic_id", "status", "effect", "q_value", "since")
 TERM_TRENDS = ("term", "status", "effect", "relative", "p_value", "q_value", "papers", "first_seen", "n_topics",
                "topic_ids", "variants", "lift")  # fmt: skip
 
+# What the report reads of a run's frames.
+REPORT_TOPICS = ("topic_id", "level", "parent_id", "label", "size", "top_terms", "representative", "status")
+REPORT_TRENDS = ("topic_id", "label", "status", "effect", "q_value")
+REPORT_PAPERS = ("paper_id", "title", "arxiv_id")
+REPORT_TERMS = ("term", "status", "effect", "relative", "q_value", "papers", "first_seen", "n_topics", "topic_ids")
+
 # What the store hands the report of earlier runs.
 LISTINGS = ("paper_id", "digest_dates", "upvotes")
 TOPIC_HISTORY = ("run_id", "finished_at", "kind", "level", "topic_id", "previous_ids", "detail")
@@ -49,10 +55,13 @@ class HoldsFrames(Protocol):
     FRAMES: Mapping[str, Sequence[str]]
 
 
-def check(record: HoldsFrames) -> None:
-    """Each of the record's frames named in its `FRAMES` has the columns given there."""
-    for name, columns in record.FRAMES.items():
-        require(getattr(record, name), columns, f"{type(record).__name__}.{name}")
+def check(record: HoldsFrames, *, optional: bool = False) -> None:
+    """Each of the record's frames named in its `FRAMES` has the columns given there; with `optional`, each of
+    those in its `OPTIONAL` that is not empty."""
+    for name, columns in getattr(record, "OPTIONAL" if optional else "FRAMES").items():
+        frame = getattr(record, name)
+        if not (optional and frame.empty and not len(frame.columns)):
+            require(frame, columns, f"{type(record).__name__}.{name}")
 
 
 def empty(columns: Sequence[str]) -> pd.DataFrame:

@@ -13,8 +13,16 @@ import pandas as pd
 
 from papertrends.config import Settings
 from papertrends.prevalence import overall_shares
-from papertrends.records import Analysis, IngestSummary, ReportHistory, RunInfo, RunSummary, StoreCounts
-from papertrends.report import ReportInput, package_versions
+from papertrends.records import (
+    Analysis,
+    IngestSummary,
+    ReportHistory,
+    ReportInput,
+    RunInfo,
+    RunSummary,
+    StoreCounts,
+)
+from papertrends.report import package_versions
 
 LEVEL_NAMES = {"topic": "area", "subtopic": "research line"}
 TREND_TABLE = ["topic_id", "level", "label", "status", "effect", "q_value", "share"]

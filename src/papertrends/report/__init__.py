@@ -1,11 +1,11 @@
 """Interactive HTML reports: pure figure builders and page contexts, and one writer. What the pages show is
-gathered before (`analysis.Analysis`, `Store.report_history`) into a `ReportInput`."""
+gathered before (`records.Analysis`, `Store.report_history`) into a `records.ReportInput`."""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from papertrends.report.pages import ReportInput
+from papertrends.records import ReportInput
 from papertrends.report.writer import write_report
 
 __all__ = ["ReportInput", "package_versions", "write_report"]

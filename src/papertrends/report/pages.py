@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from papertrends.prevalence import overall_shares
-from papertrends.records import RunInfo
+from papertrends.records import ReportInput
 from papertrends.report.figures import (
     build_prevalence_figure,
     build_research_lines_figure,
@@ -25,31 +23,6 @@ from papertrends.report.figures import (
 from papertrends.trends import as_date, status_periods, status_story
 
 WINDOWS = ("day", "week", "month")
-
-
-@dataclass(frozen=True)
-class ReportInput:
-    """Everything the report shows, already computed."""
-
-    run: RunInfo  # run_id, finished_at, counts, provenance
-    topics: pd.DataFrame  # both levels: topic_id, level, parent_id, label, size, top_terms, representative, status
-    assignments: pd.DataFrame  # paper_id, topic_id, subtopic_id, x, y
-    prevalence: pd.DataFrame  # window_start, window, topic_id, n, total, share, lo, hi, upvote_share
-    trends: pd.DataFrame  # topic_id, label, status, effect, p_value, q_value, window
-    papers: pd.DataFrame  # paper_id, title, arxiv_id, published
-    listings: pd.DataFrame = field(default_factory=pd.DataFrame)  # paper_id, digest_dates, upvotes
-    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # this run's: kind, level, topic_id, ...
-    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every run's events
-    previous_shares: Mapping[int, float] = field(default_factory=dict)
-    runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # run_id, finished_at, status, summary
-    trend_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # as_of, topic_id, status, effect, q, since
-    term_trends: pd.DataFrame = field(default_factory=pd.DataFrame)  # term, status, effect, relative, ..., topic_ids
-    window: str = "week"
-    top: int = 20
-
-    @property
-    def top_level(self) -> pd.DataFrame:
-        return self.topics[self.topics["level"] == "topic"]
 
 
 def topic_shares(data: ReportInput) -> dict[int, float]:

@@ -28,17 +28,18 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from papertrends import frames
 from papertrends.faults import crash_point
 from papertrends.files import atomic_write
+from papertrends.records import ReportInput
 from papertrends.report.figures import TEMPLATE
-from papertrends.report.pages import ReportInput, index_context, index_figures, runs_context, topic_context
+from papertrends.report.pages import index_context, index_figures, runs_context, topic_context
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "size", "parent_id", "status", "first_seen", "last_seen", "level"]
-PREVALENCE_COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
+PREVALENCE_COLUMNS = list(frames.PREVALENCE)
 TREND_COLUMNS = ["topic_id", "level", "label", "status", "effect", "p_value", "q_value", "window", "since"]
 HISTORY_COLUMNS = ["as_of", "topic_id", "label", "status", "effect", "q_value", "since"]
-TERM_COLUMNS = ["term", "status", "effect", "relative", "p_value", "q_value", "papers", "first_seen", "n_topics",
-                "topic_ids", "variants", "lift"]  # fmt: skip
+TERM_COLUMNS = list(frames.TERM_TRENDS)
 
 
 def _safe_json(value: object) -> Markup:
