@@ -58,10 +58,10 @@ def test_an_added_month_keeps_ids_and_makes_a_new_topic() -> None:
     terms = {**TERMS, 3: ["robot", "manipulation"]}
     result = _align(members, cents, terms)
     assert result.ids == {0: 10, 1: 11, 2: 12, 3: 13}
-    assert [e["kind"] for e in result.events] == ["new"]
+    assert [e.kind for e in result.events] == ["new"]
     old = {f"p{i}": t for t, r in ((10, range(100)), (11, range(100, 200)), (12, range(200, 300))) for i in r}
     now = {p: result.ids[k] for k, ps in members.items() for p in ps}
-    assert retention(old, now, set(result.ids.values()))["by_topic"] == 1.0
+    assert retention(old, now, set(result.ids.values())).by_topic == 1.0
 
 
 def test_a_forced_split_and_a_merge_are_recorded() -> None:
@@ -69,12 +69,12 @@ def test_a_forced_split_and_a_merge_are_recorded() -> None:
     cents = {0: _unit(CENTRES[0] + 0.1), 1: _unit(CENTRES[0] - 0.1), 2: _unit(CENTRES[1] + CENTRES[2])}
     terms = {0: ["graph neural", "gnn"], 1: ["graph", "node"], 2: ["diffusion", "reinforcement learning"]}
     result = _align(members, cents, terms)
-    kinds = {e["kind"] for e in result.events}
+    kinds = {e.kind for e in result.events}
     assert kinds >= {"gone", "merged", "new", "split"}
-    split = next(e for e in result.events if e["kind"] == "split")
-    assert split["topic_id"] == 10 and sorted(split["into"]) == sorted([result.ids[0], result.ids[1]])
-    merged = next(e for e in result.events if e["kind"] == "merged")
-    assert merged["previous_ids"] == [11, 12] and merged["topic_id"] in (11, 12)
+    split = next(e for e in result.events if e.kind == "split")
+    assert split.topic_id == 10 and sorted(split.into) == sorted([result.ids[0], result.ids[1]])
+    merged = next(e for e in result.events if e.kind == "merged")
+    assert merged.previous_ids == (11, 12) and merged.topic_id in (11, 12)
     assert len(set(result.ids.values())) == 3  # one-to-one: no id given twice
 
 
@@ -91,7 +91,7 @@ def test_a_label_that_no_longer_fits_is_renamed() -> None:
         min_similarity=0.9,
     )
     assert result.ids == {0: 10} and result.labels == {0: "graph transformers, attention"}
-    assert result.events[0]["kind"] == "renamed"
+    assert result.events[0].kind == "renamed"
 
 
 def test_a_topic_with_few_shared_papers_but_the_same_centroid_keeps_its_id() -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from papertrends.records import Retention, TopicEvent
+
 SHARE_FOR_LINK = 0.3  # a previous topic "feeds" a new one when this share of its papers went there
 
 
@@ -31,7 +33,7 @@ class Known:
 class Alignment:
     ids: dict[int, int]  # local id of the new fit -> registry id
     labels: dict[int, str]
-    events: list[dict] = field(default_factory=list)  # kind, topic_id, previous_ids, detail
+    events: list[TopicEvent] = field(default_factory=list)
 
 
 def _label_still_fits(old_label: str, terms: list[str]) -> bool:
@@ -59,13 +61,11 @@ def align(
         if t not in ids:
             ids[t] = next_id
             out_labels[t] = labels[t]
-            events.append({"kind": "new", "topic_id": next_id, "previous_ids": [], "detail": labels[t]})
+            events.append(TopicEvent("new", next_id, (), labels[t]))
             next_id += 1
     for j, old in enumerate(previous):
         if j not in matched_prev:
-            events.append(
-                {"kind": "gone", "topic_id": old.topic_id, "previous_ids": [old.topic_id], "detail": old.label}
-            )
+            events.append(TopicEvent("gone", old.topic_id, (old.topic_id,), old.label))
     events += _merges_and_splits(local, previous, feeds, ids, out_labels)
     return Alignment(ids, out_labels, events)
 
@@ -100,12 +100,12 @@ def _matched(
     score: np.ndarray,
     labels: Mapping[int, str],
     terms: Mapping[int, list[str]],
-) -> tuple[dict[int, int], dict[int, str], list[dict], set[int]]:
+) -> tuple[dict[int, int], dict[int, str], list[TopicEvent], set[int]]:
     """The best one-to-one assignment with a positive score: each matched new topic's id and label (the old label
     while it still fits the topic's terms, else the new one, which is a renaming), and the matched previous ones."""
     ids: dict[int, int] = {}
     out_labels: dict[int, str] = {}
-    events: list[dict] = []
+    events: list[TopicEvent] = []
     matched_prev: set[int] = set()
     if not (local and previous):
         return ids, out_labels, events, matched_prev
@@ -120,57 +120,41 @@ def _matched(
             out_labels[t] = old.label
         else:
             out_labels[t] = labels[t]
-            events.append(
-                {
-                    "kind": "renamed",
-                    "topic_id": old.topic_id,
-                    "previous_ids": [old.topic_id],
-                    "detail": f"{old.label} -> {labels[t]}",
-                }
-            )
+            events.append(TopicEvent("renamed", old.topic_id, (old.topic_id,), f"{old.label} -> {labels[t]}"))
     return ids, out_labels, events, matched_prev
 
 
 def _merges_and_splits(
     local: list[int], previous: list[Known], feeds: np.ndarray, ids: dict[int, int], out_labels: dict[int, str]
-) -> list[dict]:
+) -> list[TopicEvent]:
     """A new topic fed by several previous ones is a merge; a previous topic feeding several new ones is a split
     (feeding: `SHARE_FOR_LINK` of the previous topic's papers went there)."""
-    events: list[dict] = []
+    events: list[TopicEvent] = []
     for i, t in enumerate(local):
         fed_by = [previous[j].topic_id for j in range(len(previous)) if feeds[i, j] >= SHARE_FOR_LINK]
         if len(fed_by) >= 2:
             events.append(
-                {
-                    "kind": "merged",
-                    "topic_id": ids[t],
-                    "previous_ids": sorted(fed_by),
-                    "detail": f"{len(fed_by)} topics now in {out_labels[t]}",
-                }
+                TopicEvent("merged", ids[t], tuple(sorted(fed_by)), f"{len(fed_by)} topics now in {out_labels[t]}")
             )
     for j, old in enumerate(previous):
         into = [ids[local[i]] for i in range(len(local)) if feeds[i, j] >= SHARE_FOR_LINK]
         if len(into) >= 2:
             events.append(
-                {
-                    "kind": "split",
-                    "topic_id": old.topic_id,
-                    "previous_ids": [old.topic_id],
-                    "detail": f"{old.label} -> topics {sorted(into)}",
-                    "into": sorted(into),
-                }
+                TopicEvent(
+                    "split", old.topic_id, (old.topic_id,), f"{old.label} -> topics {sorted(into)}", tuple(sorted(into))
+                )
             )
     return events
 
 
-def retention(previous: Mapping[str, int], current: Mapping[str, int], kept_ids: set[int]) -> dict[str, float]:
+def retention(previous: Mapping[str, int], current: Mapping[str, int], kept_ids: set[int]) -> Retention:
     """How well ids survived, over the papers the previous run assigned to a topic (outliers left out).
 
     `by_topic`: share of them in a previous topic whose id lives on; `by_paper`: share still under the same id.
     """
     assigned = {p: t for p, t in previous.items() if t >= 0}
     if not assigned:
-        return {"by_topic": 1.0, "by_paper": 1.0}
+        return Retention(by_topic=1.0, by_paper=1.0)
     by_topic = sum(1 for t in assigned.values() if t in kept_ids) / len(assigned)
     by_paper = sum(1 for p, t in assigned.items() if current.get(p) == t) / len(assigned)
-    return {"by_topic": round(by_topic, 4), "by_paper": round(by_paper, 4)}
+    return Retention(by_topic=round(by_topic, 4), by_paper=round(by_paper, 4))

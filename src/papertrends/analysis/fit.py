@@ -7,7 +7,7 @@ import pandas as pd
 
 from papertrends.config import Settings
 from papertrends.faults import crash_point
-from papertrends.records import EVENT_COLUMNS, Decision, FitMetrics, Fitted, PreviousRun, Retention
+from papertrends.records import EVENT_COLUMNS, Decision, FitMetrics, Fitted, PreviousRun
 from papertrends.registry import Known, align, retention
 from papertrends.topics import OUTLIER, TopicModel
 
@@ -29,7 +29,7 @@ def refit(
         old = dict(zip(previous.assignments["paper_id"], previous.assignments["topic_id"], strict=True))
         now = dict(zip(assignments["paper_id"], assignments["topic_id"], strict=True))
         alive = set(topics.loc[topics["level"] == "topic", "topic_id"]) & set(old.values())
-        kept = Retention(**retention(old, now, alive))
+        kept = retention(old, now, alive)
     metrics = FitMetrics(
         outliers_after=round(model.outlier_share_, 4),
         outliers_before=round(model.outliers_before_, 4),
@@ -56,7 +56,7 @@ def with_registry_ids(
     ids = np.array(model.paper_ids_)
     t = settings.topics
     mapping: dict[str, dict[int, int]] = {}
-    events: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []  # rows of the events frame: each TopicEvent with its level
     labels: dict[str, dict[int, str]] = {}
     for level, data in (("topic", model.topics_), ("subtopic", model.subtopics_)):
         rows = local[local["level"] == level]
@@ -76,7 +76,8 @@ def with_registry_ids(
         )
         next_id = max([next_id, *[i + 1 for i in result.ids.values()]])
         mapping[level], labels[level] = result.ids, result.labels
-        events += [{**e, "level": level} for e in result.events]
+        events += [{"kind": e.kind, "level": level, "topic_id": e.topic_id, "previous_ids": list(e.previous_ids),
+                    "detail": e.detail} for e in result.events]  # fmt: skip
     out = local.copy()
     out["topic_id"] = [mapping[lv][lid] for lv, lid in zip(out["level"], out["local_id"], strict=True)]
     out["label"] = [labels[lv][lid] for lv, lid in zip(out["level"], out["local_id"], strict=True)]

@@ -14,6 +14,7 @@ from papertrends.records.analysis import (
     EarlierTrends,
     Fitted,
     PreviousRun,
+    TopicEvent,
     no_events,
 )
 from papertrends.records.report import ReportHistory, ReportInput
@@ -29,4 +30,4 @@ from papertrends.records.run import (
 
 __all__ = ["EVENT_COLUMNS", "OUTLIER", "Analysis", "AnalysisInputs", "Decision", "EarlierTrends", "FitMetrics",
            "Fitted", "IngestSummary", "PreviousRun", "ReportHistory", "ReportInput", "Retention", "RunInfo",
-           "RunSummary", "StoreCounts", "no_events"]  # fmt: skip
+           "RunSummary", "StoreCounts", "TopicEvent", "no_events"]  # fmt: skip

@@ -85,6 +85,17 @@ class Fitted:
         frames.check(self)
 
 
+@dataclass(frozen=True, slots=True)
+class TopicEvent:
+    """What a reader is told about a topic's identity across runs (`registry.align`)."""
+
+    kind: str  # renamed, new, gone, merged, split
+    topic_id: int
+    previous_ids: tuple[int, ...]  # the previous run's topics it concerns
+    detail: str
+    into: tuple[int, ...] = ()  # a split's new topics
+
+
 EVENT_COLUMNS = list(frames.EVENTS)
 
 
