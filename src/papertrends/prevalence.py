@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from papertrends import frames
+
 WINDOWS = ("day", "week", "month")
-COLUMNS = ["window_start", "window", "topic_id", "n", "total", "share", "lo", "hi", "upvote_share"]
+COLUMNS = list(frames.PREVALENCE)
 Z95 = 1.959963984540054
 
 

@@ -24,23 +24,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from papertrends import frames
 from papertrends.config import TrendsConfig, VectorizerConfig
 from papertrends.trends import benjamini_hochberg
 
-COLUMNS = [
-    "term",
-    "status",
-    "effect",
-    "relative",
-    "p_value",
-    "q_value",
-    "papers",
-    "first_seen",
-    "n_topics",
-    "topic_ids",
-    "variants",
-    "lift",
-]
+COLUMNS = list(frames.TERM_TRENDS)
 MIN_PAPERS = 20  # a phrase in fewer papers is not tested
 SPREAD_SHARE = 0.1  # a topic holding this much of a phrase's papers is one it spreads over
 MIN_LIFT = 2.0  # a phrase's papers gather in one area at least this much more than all papers do

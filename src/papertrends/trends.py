@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from papertrends import frames
 from papertrends.changes import MIN_SEGMENT, RISE, climb_onset, rise_p, rising_change_point
 from papertrends.config import TrendsConfig
 from papertrends.status_rules import GONE_CHANCE as GONE_CHANCE  # still importable from here
@@ -35,8 +36,8 @@ from papertrends.status_rules import KEEP as KEEP  # still importable from here
 from papertrends.status_rules import is_later, is_recent, since_day, status_of
 
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
-COLUMNS = ["topic_id", "status", "effect", "p_value", "q_value", "window", "first_seen", "last_seen", "n", "since"]
-HISTORY_COLUMNS = ["as_of", "topic_id", "status", "effect", "q_value", "since"]
+COLUMNS = list(frames.TRENDS)
+HISTORY_COLUMNS = list(frames.HISTORY)
 RULES = 7  # the rules' version: raise it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
 
