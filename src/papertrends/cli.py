@@ -9,14 +9,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from papertrends.cli_output import entry_record
 from papertrends.cli_output import format_paper as format_paper  # still importable from here
 from papertrends.cli_output import format_summary as format_summary  # still importable from here
 
 if TYPE_CHECKING:
-    from papertrends.config import Settings
+    from papertrends.config import Overrides, Settings, TomlValue
 
 
 FORMATS = ("auto", "text", "markdown", "hf-json", "jsonl", "csv")
@@ -103,7 +103,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from papertrends.files import atomic_write
     from papertrends.ingest import up_to_date
 
-    overrides: dict[str, dict[str, Any]] = {
+    overrides: Overrides = {
         "snapshots": {"folder": args.snapshots, "format": args.format},
         "store": {"path": args.db},
         "report": {"folder": args.reports},
@@ -174,7 +174,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(args: argparse.Namespace, **overrides: dict[str, Any]) -> Settings:
+def _settings(args: argparse.Namespace, **overrides: dict[str, TomlValue]) -> Settings:
     from papertrends.config import load_settings
 
     return load_settings(args.config).with_overrides(**overrides)
