@@ -23,7 +23,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from papertrends import summary as say
 from papertrends.analysis import analyse
-from papertrends.config import EmbeddingConfig, Overrides, Settings, load_settings
+from papertrends.config import EmbeddingConfig, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
 from papertrends.embedding.calibrate import runtime_note
 from papertrends.fetch import FetchResult, fetch_range
@@ -176,7 +176,7 @@ def task_runner_for(settings: Settings) -> TaskRunner:
 @flow(name="papertrends-update", log_prints=False)
 def update_flow(
     config: str | None = None,
-    overrides: Overrides | None = None,
+    overrides: dict[str, dict[str, object]] | None = None,  # config.Overrides, spelt in builtins (see below)
     progress: bool = True,
     refit: bool = False,
     fetch_days: int = 0,
@@ -187,6 +187,9 @@ def update_flow(
     artifacts on its own flow run.
 
     `fetch_days` > 0 first downloads the digests of that many days up to today into the snapshot folder.
+
+    Prefect validates these parameters against their annotations in a deployment's flow-run process, where names
+    imported by this module do not resolve: they are spelt in builtins only.
     """
     settings = load_settings(Path(config) if config else None).with_overrides(**(overrides or {}))
     steps = update_steps.with_options(task_runner=task_runner_for(settings))
