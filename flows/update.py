@@ -8,6 +8,7 @@ whole run holds the database's run lock, so two runs never write one database at
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -154,8 +155,8 @@ def publish_artifacts(summary: RunSummary, analysis: Analysis | None) -> None:
                          description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
     create_markdown_artifact(key="papertrends-summary", markdown=say.run_markdown(summary, analysis),
                              description="Run summary")  # fmt: skip
-    create_table_artifact(key="papertrends-trends", table=say.trend_table(analysis).to_dict(orient="records"),
-                          description="Each topic's trend")  # fmt: skip
+    rows = json.loads(say.trend_table(analysis).to_json(orient="records"))  # NaN as null, numbers as JSON's
+    create_table_artifact(key="papertrends-trends", table=rows, description="Each topic's trend")
 
 
 def task_runner_for(settings: Settings) -> TaskRunner:
