@@ -6,6 +6,10 @@
 Each size is a seeded random sample (0: every paper), written as one JSON Lines export per month with the
 publication date as the digest date, and run through `papertrends run` on an empty database. Prints wall time,
 peak memory of the whole process tree (sampled every 0.1 s) and the run's own step times per size.
+
+`--add-papers N` holds the sample's last publication days back until they make at least N papers (a day of arXiv
+is about 700), and after the cold run adds them as one more file and runs again: what a daily run costs at that
+scale.
 """
 
 from __future__ import annotations
@@ -26,16 +30,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare import SHARED, papertrends_run  # noqa: E402
 
 
-def write_corpus(rows: list[dict[str, Any]], folder: Path) -> None:
+def write_corpus(rows: list[dict[str, Any]], folder: Path, name: str = "arxiv") -> None:
     by_month: dict[str, list[str]] = defaultdict(list)
     for r in rows:
         day = str(r["published"])[:10]
         record = {"arxiv_id": r["arxiv_id"], "title": r["title"], "abstract": r["abstract"], "published": day,
                   "digest_date": day}  # fmt: skip
         by_month[day[:7]].append(json.dumps(record))
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for month, lines in by_month.items():
-        (folder / f"arxiv-{month}.jsonl").write_text("\n".join(lines) + "\n")
+        (folder / f"{name}-{month}.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def held_back(rows: list[dict[str, Any]], papers: int) -> set[str]:
+    """The last publication days of `rows` that together hold at least `papers` papers (none for 0)."""
+    per_day: dict[str, int] = defaultdict(int)
+    for r in rows:
+        per_day[str(r["published"])[:10]] += 1
+    days: set[str] = set()
+    for day in sorted(per_day, reverse=True):
+        if sum(per_day[d] for d in days) >= papers:
+            break
+        days.add(day)
+    return days
 
 
 def main() -> int:
@@ -43,6 +60,7 @@ def main() -> int:
     parser.add_argument("--arxiv", type=Path, default=SHARED / "arxiv-2025.jsonl.gz")
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000, 20000, 0])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--add-papers", type=int, default=0, help="hold back the last days' papers, then add them")
     args = parser.parse_args()
     with gzip.open(args.arxiv, "rt") as lines:
         rows = [json.loads(line) for line in lines]
@@ -53,7 +71,9 @@ def main() -> int:
         n = size or len(rows)
         with tempfile.TemporaryDirectory(prefix="ptscale-") as tmp:
             work = Path(tmp)
-            write_corpus([rows[i] for i in order[:n]], work / "corpus")
+            sample = [rows[i] for i in order[:n]]
+            held = held_back(sample, args.add_papers)
+            write_corpus([r for r in sample if str(r["published"])[:10] not in held], work / "corpus")
             print(f"{n} papers ...", file=sys.stderr, flush=True)
             run = papertrends_run(work / "corpus", work, "cold")
             s = run["summary"]
@@ -63,6 +83,14 @@ def main() -> int:
                  "topics": s["n_topics"], "subtopics": s["n_subtopics"], "outliers": s["outlier_share"],
                  "report_mb": sum(f.stat().st_size for f in (work / "reports").rglob("*") if f.is_file()) / 2**20}
             )  # fmt: skip
+            if held:
+                added = [r for r in sample if str(r["published"])[:10] in held]
+                write_corpus(added, work / "corpus", name="arxiv-added")
+                again = papertrends_run(work / "corpus", work, "added")
+                a = again["summary"]
+                results[-1]["added"] = {"papers": len(added), "days": sorted(held), "wall": again["wall"],
+                                        "peak_mb": again["peak_mb"], "seconds": again["seconds"],
+                                        "placed": a["metrics"].get("placed_papers")}  # fmt: skip
             r = results[-1]
             print(json.dumps(r), file=sys.stderr, flush=True)
     print(f"\npapertrends on arXiv samples, cold runs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -80,6 +108,11 @@ def main() -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for row in table:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    for r in results:
+        if "added" in r:
+            a = r["added"]
+            print(f"{r['papers']} papers + {a['papers']} added ({', '.join(a['days'])}): {a['wall']:.1f} s wall, "
+                  f"peak {a['peak_mb']:.0f} MB, steps {a['seconds']}, placed {a['placed']}")  # fmt: skip
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
