@@ -400,3 +400,17 @@ def test_a_week_without_a_digest_reports_what_the_week_before_did_and_is_not_com
     before = history[history["as_of"] == date(2025, 5, 25)].set_index("topic_id")[["status", "effect", "since"]]
     for w in empty:
         assert history[history["as_of"] == w].set_index("topic_id")[["status", "effect", "since"]].equals(before)
+
+
+def test_the_history_starts_where_the_digests_are_dense_not_in_a_thin_tail_of_old_papers() -> None:
+    """A dense year of daily digests, then the same year behind a tail of one paper a month going back 20 years (as
+    arXiv's publication dates do): the tail starts no history, which has the same weeks as without the tail."""
+    dense = _series([0.0006, -0.0006, 0, 0], days=200)
+    tail = pd.DataFrame([{"window_start": date(2005, 1, 3) + timedelta(days=30 * k), "topic_id": k % 4, "n": 1,
+                          "total": 1, "share": 1.0} for k in range(240)])  # fmt: skip
+    alone = status_history(dense, CONFIG)
+    behind = status_history(pd.concat([tail, dense], ignore_index=True), CONFIG)
+    first = pd.Timestamp(dense["window_start"].min())
+    assert pd.Timestamp(min(behind["as_of"])) >= first + timedelta(weeks=8)
+    assert pd.Timestamp(min(alone["as_of"])) == pd.Timestamp(min(behind["as_of"]))
+    assert len(behind) == len(alone) and set(behind["as_of"]) == set(alone["as_of"])

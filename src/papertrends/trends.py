@@ -38,8 +38,9 @@ from papertrends.status_rules import is_later, is_recent, since_day, status_of
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = list(frames.TRENDS)
 HISTORY_COLUMNS = list(frames.HISTORY)
-RULES = 7  # the rules' version: raise it with them, and no stored history is taken as it was
-MIN_WEEKS = 8  # weeks of data before a status is given at all (the history starts there)
+RULES = 8  # the rules' version: raise it with them, and no stored history is taken as it was
+MIN_WEEKS = 8  # weeks of dense data before a status is given at all (the history starts there)
+DENSE = 0.1  # a week is dense when it holds this share of the papers of the week a typical paper was listed in
 
 
 def slope_test(days: np.ndarray, share: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
@@ -191,9 +192,8 @@ def status_history(
     `earlier`: a previous run's daily prevalence and its history, under the same settings. A week that ends before
     the first day whose prevalence changed since then reads the same digests as it did: its rows are taken from
     that history, not computed again (a run that adds one digest computes one week, not a year of them). A week in
-    which no digest arrived reports what the week before did, as a run with nothing new writes no new report: a
-    corpus with a thin tail of old papers (arXiv's goes back to 1999: 402 weeks with papers in 1,360) computes only
-    the weeks that have them."""
+    which no digest arrived reports what the week before did, as a run with nothing new writes no new report. The
+    history starts `MIN_WEEKS` after the first dense week (`dense_start`), not in a thin tail of old papers."""
     return history_and_table(daily, config, earlier)[0]
 
 
@@ -206,7 +206,7 @@ def history_and_table(
     if frame.empty:
         return pd.DataFrame(columns=HISTORY_COLUMNS), pd.DataFrame(columns=COLUMNS)
     dates = pd.to_datetime(frame["window_start"])
-    first, last = dates.min(), dates.max()
+    first, last = dense_start(frame, dates), dates.max()
     ends = pd.date_range(first + timedelta(weeks=MIN_WEEKS), last, freq="W-SUN")
     if len(ends) == 0 or ends[-1] < last:
         ends = ends.append(pd.DatetimeIndex([last]))
@@ -235,6 +235,20 @@ def history_and_table(
     if ends[-1] in known:  # nothing new in the last week: its full table was not computed
         table = trend_table(frame, config, previous)
     return pd.concat(rows, ignore_index=True), table
+
+
+def dense_start(frame: pd.DataFrame, dates: pd.Series) -> pd.Timestamp:
+    """The first day of the first dense week: one whose digests hold at least `DENSE` times the papers of the week
+    a typical paper was listed in (the paper-weighted median of the weekly totals). A thin tail of old papers
+    before it (arXiv's publication dates reach back to 1999, a paper or two a week) starts no history: a status
+    at a week of two papers says nothing, and computing those weeks was most of a large corpus's history."""
+    days = frame.assign(day=dates.to_numpy()).drop_duplicates("day")[["day", "total"]]
+    weekly = days.groupby(days["day"].dt.to_period("W-SUN"))["total"].sum().sort_index()
+    ordered = np.sort(weekly.to_numpy(dtype=float))
+    typical = ordered[np.searchsorted(np.cumsum(ordered), ordered.sum() / 2)]
+    dense = weekly[weekly >= DENSE * typical]
+    start = dense.index[0].start_time
+    return max(start, dates.min())
 
 
 def _no_digest(days: np.ndarray, after: pd.Timestamp, until: pd.Timestamp) -> bool:
