@@ -155,7 +155,7 @@ def publish_artifacts(summary: RunSummary, analysis: Analysis | None) -> None:
                          description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
     create_markdown_artifact(key="papertrends-summary", markdown=say.run_markdown(summary, analysis),
                              description="Run summary")  # fmt: skip
-    rows = json.loads(say.trend_table(analysis).to_json(orient="records"))  # NaN as null, numbers as JSON's
+    rows = json.loads(say.trends_artifact(analysis).to_json(orient="records"))  # NaN as null, numbers as JSON's
     create_table_artifact(key="papertrends-trends", table=rows, description="Each topic's trend")
 
 

@@ -81,7 +81,7 @@ def report_input(run: RunInfo, analysis: Analysis, past: ReportHistory, settings
                        top=settings.report.top_topics)  # fmt: skip
 
 
-def trend_table(analysis: Analysis) -> pd.DataFrame:
+def trends_artifact(analysis: Analysis) -> pd.DataFrame:
     """Each topic's trend with its share of all sightings (TREND_TABLE): the Prefect table artifact."""
     shares = overall_shares(analysis.prevalence)
     table = analysis.trends.assign(share=analysis.trends["topic_id"].map(shares).round(4))
