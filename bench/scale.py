@@ -7,6 +7,9 @@ Each size is a seeded random sample (0: every paper), written as one JSON Lines 
 publication date as the digest date, and run through `papertrends run` on an empty database. Prints wall time,
 peak memory of the whole process tree (sampled every 0.1 s) and the run's own step times per size.
 
+`--keep DIR` keeps each size's corpus, store and reports as the cold run left them, under DIR/<papers>/, to time
+later runs on them.
+
 `--add-papers N` holds the sample's last publication days back until they make at least N papers (a day of arXiv
 is about 700), and after the cold run adds them as one more file and runs again: what a daily run costs at that
 scale.
@@ -18,6 +21,7 @@ import argparse
 import gzip
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -61,6 +65,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000, 20000, 0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--add-papers", type=int, default=0, help="hold back the last days' papers, then add them")
+    parser.add_argument("--keep", type=Path, help="copy each size's work folder (store, reports) here, as <size>/")
     args = parser.parse_args()
     with gzip.open(args.arxiv, "rt") as lines:
         rows = [json.loads(line) for line in lines]
@@ -83,6 +88,8 @@ def main() -> int:
                  "topics": s["n_topics"], "subtopics": s["n_subtopics"], "outliers": s["outlier_share"],
                  "report_mb": sum(f.stat().st_size for f in (work / "reports").rglob("*") if f.is_file()) / 2**20}
             )  # fmt: skip
+            if args.keep:  # as the cold run left it, before any paper is added
+                shutil.copytree(work, args.keep / str(n), dirs_exist_ok=True)
             if held:
                 added = [r for r in sample if str(r["published"])[:10] in held]
                 write_corpus(added, work / "corpus", name="arxiv-added")

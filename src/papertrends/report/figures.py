@@ -33,6 +33,18 @@ def plot_text(text: object) -> str:
     return html.escape(str(text), quote=False).replace("$", "&#36;")
 
 
+def values(data: object) -> np.ndarray:
+    """A trace's data as one numpy array. Plotly validates and copies an array at once where it walks a list value
+    by value, which was most of the report's time (docs/benchmarks.md); the figure's JSON is the same."""
+    array = np.asarray(data)
+    return array.astype(object) if array.dtype.kind == "U" else array
+
+
+def dates(column: object) -> np.ndarray:
+    """Dates (or their strings) as 'YYYY-MM-DD', for a trace's x."""
+    return values([str(d)[:10] for d in column])  # type: ignore[attr-defined]
+
+
 def colour(topic_id: int, order: list[int]) -> str:
     if topic_id < 0:
         return OUTLIER_COLOUR
@@ -97,8 +109,8 @@ def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, wind
             continue
         name = {-2: "other topics", -1: "unassigned (outliers)"}.get(key) or _name(key, labels)
         fig.add_trace(go.Scatter(
-            x=[str(d)[:10] for d in wide.index], y=(wide[key] / totals).round(4).tolist(),
-            customdata=list(zip(wide[key].tolist(), totals.tolist(), strict=True)),
+            x=dates(wide.index), y=values((wide[key] / totals).round(4)),
+            customdata=values(np.stack([wide[key], totals], axis=1)),
             name=plot_text(name)[:60], mode="lines", stackgroup="share",
             line={"width": 0.5, "color": OTHER_COLOUR if key == -2 else colour(key, order)},
             hovertemplate="%{x}<br>" + plot_text(name).replace("%", "%%")
@@ -113,8 +125,8 @@ def interval_band(x: list[str], rows: pd.DataFrame, *, visible: bool = True) -> 
     """The 95% interval as a shaded band: an invisible lower line, then the upper line filled down to it."""
     edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "visible": visible}
     return [
-        go.Scatter(x=x, y=rows["lo"].round(4).tolist(), showlegend=False, name="95% interval (low)", **edge),
-        go.Scatter(x=x, y=rows["hi"].round(4).tolist(), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
+        go.Scatter(x=x, y=values(rows["lo"].round(4)), showlegend=False, name="95% interval (low)", **edge),
+        go.Scatter(x=x, y=values(rows["hi"].round(4)), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
                    name="95% interval", **edge),
     ]  # fmt: skip
 
@@ -128,14 +140,14 @@ def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, win
     fig = go.Figure()
     for rank, topic_id in enumerate(order):
         rows = frame[frame["topic_id"] == topic_id].sort_values("window_start")
-        x = [str(d)[:10] for d in rows["window_start"]]
+        x = dates(rows["window_start"])
         visible = rank == 0
         name = plot_text(_name(topic_id, labels))
         fig.add_traces(interval_band(x, rows, visible=visible))
         fig.add_trace(go.Scatter(
-            x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
+            x=x, y=values(rows["share"].round(4)), mode="lines+markers", marker={"size": 4},
             line={"color": "#0072B2", "width": 2}, name=name[:60], visible=visible,
-            customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist(),
+            customdata=np.stack([rows["n"], rows["total"]], axis=1),
             hovertemplate="%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)<extra></extra>",
         ))  # fmt: skip
     fig = _layout(
@@ -153,14 +165,14 @@ def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str
     """A topic page's chart: share with its 95% interval, and its share of the upvotes."""
     rows = prevalence[(prevalence["window"] == window) & (prevalence["topic_id"] == topic_id)]
     rows = rows.sort_values("window_start")
-    x = [str(d)[:10] for d in rows["window_start"]]
+    x = dates(rows["window_start"])
     fig = go.Figure([
         *interval_band(x, rows),
-        go.Scatter(x=x, y=rows["share"].round(4).tolist(), mode="lines+markers", marker={"size": 4},
+        go.Scatter(x=x, y=values(rows["share"].round(4)), mode="lines+markers", marker={"size": 4},
                    line={"color": "#0072B2", "width": 2}, name="share of papers",
-                   customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist(),
+                   customdata=np.stack([rows["n"], rows["total"]], axis=1),
                    hovertemplate="%{x}<br>%{y:.1%} of papers (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
-        go.Scatter(x=x, y=rows["upvote_share"].round(4).tolist(), mode="lines", name="share of upvotes",
+        go.Scatter(x=x, y=values(rows["upvote_share"].round(4)), mode="lines", name="share of upvotes",
                    line={"color": "#E69F00", "width": 1.5, "dash": "dot"},
                    hovertemplate="%{x}<br>%{y:.1%} of upvotes<extra></extra>"),
     ])  # fmt: skip
@@ -181,9 +193,9 @@ def build_research_lines_figure(prevalence: pd.DataFrame, lines: pd.DataFrame, l
         rows = frame[frame["topic_id"] == topic_id].sort_values("window_start")
         name = plot_text(_name(topic_id, labels))
         fig.add_trace(go.Scatter(
-            x=[str(d)[:10] for d in rows["window_start"]], y=rows["share"].round(4).tolist(), mode="lines",
+            x=dates(rows["window_start"]), y=values(rows["share"].round(4)), mode="lines",
             name=name[:60], line={"width": 1.5, "color": colour(topic_id, order)},
-            customdata=np.stack([rows["n"], rows["total"]], axis=1).tolist() if len(rows) else [],
+            customdata=np.stack([rows["n"], rows["total"]], axis=1) if len(rows) else [],
             hovertemplate="%{x}<br>" + name.replace("%", "%%")
             + "<br>%{y:.1%} of papers (%{customdata[0]} of %{customdata[1]})<extra></extra>",
         ))  # fmt: skip
@@ -205,9 +217,9 @@ def build_topic_map_figure(points: pd.DataFrame, topics: pd.DataFrame) -> go.Fig
             continue
         name = "unassigned (outliers)" if topic_id < 0 else _name(topic_id, labels)
         fig.add_trace(go.Scattergl(
-            x=rows["x"].tolist(), y=rows["y"].tolist(), mode="markers", name=plot_text(name)[:50],
+            x=values(rows["x"]), y=values(rows["y"]), mode="markers", name=plot_text(name)[:50],
             marker={"size": 5, "color": colour(topic_id, order), "opacity": 0.75},
-            text=[plot_text(t) for t in rows["title"]], customdata=rows["first_digest"].tolist(),
+            text=values([plot_text(t) for t in rows["title"]]), customdata=values(rows["first_digest"].astype(str)),
             hovertemplate="%{text}<br>first listed %{customdata}<extra>" + plot_text(name)[:40].replace("%", "%%")
             + "</extra>",
         ))  # fmt: skip
@@ -268,9 +280,9 @@ def build_status_band(history: pd.DataFrame, label: str) -> go.Figure:
         if mine.empty:
             continue
         fig.add_trace(go.Bar(  # each bar spans the week that ends on the day it was reported
-            x=[str(d)[:10] for d in mine["as_of"]], y=[1] * len(mine), name=status, marker={"color": colour_},
+            x=dates(mine["as_of"]), y=np.ones(len(mine), dtype=int), name=status, marker={"color": colour_},
             offset=-7 * DAY_MS, width=7 * DAY_MS,
-            customdata=mine["effect"].round(2).tolist(),
+            customdata=values(mine["effect"].round(2)),
             hovertemplate="week to %{x}: " + status + " (%{customdata:+.2f} pts / 30 days)<extra></extra>",
         ))  # fmt: skip
     _layout(fig, f"Status, week by week: {plot_text(label)[:60]}", "week reported", "", height=170)

@@ -176,16 +176,26 @@ def related_topics(data: ReportInput, topic_id: int, n: int = 5) -> list[dict[st
             for i in order]  # fmt: skip
 
 
+def representative(papers: pd.DataFrame, ids: list[str]) -> list[dict[str, Any]]:
+    """Title and arXiv id of the papers `ids`, in their order (a paper no longer stored shows its id)."""
+    shown = papers[papers["paper_id"].isin(ids)]
+    titles = dict(zip(shown["paper_id"], shown["title"], strict=True))
+    arxiv = dict(zip(shown["paper_id"], shown["arxiv_id"], strict=True))
+    return [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in ids]
+
+
 def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The context and the figures of one topic's page."""
     row = data.top_level[data.top_level["topic_id"] == topic_id].iloc[0]
     members = data.assignments[data.assignments["topic_id"] == topic_id]
     listed = data.papers.merge(members[["paper_id", "subtopic_id"]], on="paper_id")
     if not data.listings.empty:
-        listed = listed.merge(data.listings, on="paper_id", how="left")
-    titles = dict(zip(data.papers["paper_id"], data.papers["title"], strict=True))
-    arxiv = dict(zip(data.papers["paper_id"], data.papers["arxiv_id"], strict=True))
+        listings = data.listings[data.listings["paper_id"].isin(members["paper_id"])]
+        listed = listed.merge(listings, on="paper_id", how="left")
     subtopics = data.topics[(data.topics["level"] == "subtopic") & (data.topics["parent_id"] == topic_id)]
+    # This topic's rows and its lines' rows of the prevalence, taken once: every figure below reads one of them.
+    own = data.prevalence[data.prevalence["topic_id"] == topic_id]
+    of_lines = data.prevalence[data.prevalence["topic_id"].isin(subtopics["topic_id"])]
     trend = data.trends[data.trends["topic_id"] == topic_id]
     history = data.history
     if not history.empty:
@@ -213,8 +223,8 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
                   "q_value": float(trend["q_value"].iloc[0]) if len(trend) else 1.0,
                   "first_seen": trend["first_seen"].iloc[0] if "first_seen" in trend and len(trend) else None,
                   "last_seen": trend["last_seen"].iloc[0] if "last_seen" in trend and len(trend) else None},
-        "representative": [{"title": titles.get(p, p), "arxiv_id": arxiv.get(p)} for p in row["representative"]],
-        "subtopics": line_rows(data, subtopics),
+        "representative": representative(data.papers, list(row["representative"])),
+        "subtopics": line_rows(data, subtopics, of_lines),
         "papers": papers,
         "related": related_topics(data, topic_id),
         "history": history.to_dict("records") if not history.empty else [],
@@ -223,22 +233,22 @@ def topic_context(data: ReportInput, topic_id: int) -> tuple[dict[str, Any], dic
         "window": data.window,
         "windows": WINDOWS,
     }  # fmt: skip
-    figures = {f"share-{w}": build_topic_share_figure(data.prevalence, topic_id, row["label"], w) for w in WINDOWS}
+    figures = {f"share-{w}": build_topic_share_figure(own, topic_id, row["label"], w) for w in WINDOWS}
     past = data.trend_history[data.trend_history["topic_id"] == topic_id] if not data.trend_history.empty else None
     if past is not None and not past.empty:
         figures["status"] = build_status_band(past, row["label"])
         context["story"] = status_story(status_periods(past))
     if len(subtopics):
-        figures["lines"] = build_research_lines_figure(data.prevalence, subtopics, row["label"])
+        figures["lines"] = build_research_lines_figure(of_lines, subtopics, row["label"])
     figures["terms"] = build_terms_figure(list(row["top_terms"]), row["label"])
     return context, figures
 
 
-def line_rows(data: ReportInput, lines: pd.DataFrame) -> list[dict[str, Any]]:
+def line_rows(data: ReportInput, lines: pd.DataFrame, prevalence: pd.DataFrame) -> list[dict[str, Any]]:
     """An area's research lines, largest first: id, label, size, status, effect, q, top terms, a sparkline of its
-    weekly share and the story of its weekly statuses."""
+    weekly share (from `prevalence`: the lines' rows of it, or all) and the story of its weekly statuses."""
     trends = data.trends.set_index("topic_id")
-    weekly = data.prevalence[data.prevalence["window"] == "line-week"]
+    weekly = prevalence[prevalence["window"] == "line-week"]
     history = data.trend_history
     rows = []
     for r in lines.sort_values(["size", "topic_id"], ascending=[False, True]).itertuples():

@@ -7,9 +7,9 @@
     reports/runs/<run>/...        each run's own pages and exports, as they were
     reports/assets/               plotly.js, the figures' template and the report's script, shared by every page
 
-Each page is computed once and written twice (the latest run's pages, and its copy under runs/), with only the
-links back to the folder's root differing. Every file is written to a temporary name and renamed into place, and a
-run's folder is built aside and renamed whole, so a browser or a copy job never sees half a report.
+Each page is computed and rendered once and written twice (the latest run's pages, and its copy under runs/), with
+only the links back to the folder's root differing. Every file is written to a temporary name and renamed into
+place, and a run's folder is built aside and renamed whole, so a browser or a copy job never sees half a report.
 """
 
 from __future__ import annotations
@@ -51,8 +51,11 @@ def _safe_json(value: object) -> Markup:
 
 
 def figure_json(fig: go.Figure) -> Markup:
-    """A figure as JSON for a page, without its template: the page draws it with the shared one (`ensure_assets`)."""
-    spec = fig.to_plotly_json()
+    """A figure as JSON for a page, without its template: the page draws it with the shared one (`ensure_assets`).
+
+    Read trace by trace: `Figure.to_plotly_json` would write the figures' numpy arrays as base64 ("bdata"), and the
+    pages, their tests and their readers take plain JSON lists."""
+    spec = {"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json()}
     spec["layout"].pop("template", None)
     return _safe_json(spec)
 
@@ -138,24 +141,42 @@ def _page(env: Environment, page: Page, root: str, assets: Mapping[str, str]) ->
     )
 
 
-def write_pages(
-    target: Path, csvs: Mapping[str, str], pages: list[Page], root: str, assets: Mapping[str, str], env: Environment
-) -> list[Path]:
+@dataclass(frozen=True)
+class Rendered:
+    """Pages rendered once, with a marker where the way back to the report folder goes: it differs between the
+    latest run's pages and their copy under runs/, and nothing else does. The marker is drawn afresh for each
+    report, so no text of a page (a title, a label) can hold it."""
+
+    marker: str
+    texts: Mapping[str, str]  # page path -> text
+
+    @classmethod
+    def of(cls, pages: list[Page], env: Environment, assets: Mapping[str, str]) -> Rendered:
+        marker = f"@root-{secrets.token_hex(8)}@"
+        return cls(marker, {page.path: _page(env, page, marker, assets) for page in pages})
+
+    def at(self, path: str, root: str) -> str:
+        """The page at `path` for a folder whose way back to the report folder is `root`."""
+        return self.texts[path].replace(self.marker, root)
+
+
+def write_pages(target: Path, csvs: Mapping[str, str], pages: Rendered, root: str) -> list[Path]:
     """One run's pages and exports (`csvs`: each export's text) under `target`; `root` leads from `target` back
     to the report folder.
 
     index.html is written last: until then the previous index, and what it links to, stand as they were."""
     written = []
-    for page in pages[:-1]:
-        atomic_write(target / page.path, _page(env, page, root, assets))
-        written.append(target / page.path)
+    paths = list(pages.texts)
+    for path in paths[:-1]:
+        atomic_write(target / path, pages.at(path, root))
+        written.append(target / path)
         if root == "":
             crash_point("report")  # half-way through the latest pages
     for name, text in csvs.items():
         atomic_write(target / "data" / f"{name}.csv", text)
-    index = pages[-1]
-    atomic_write(target / index.path, _page(env, index, root, assets))
-    written.append(target / index.path)
+    index = paths[-1]
+    atomic_write(target / index, pages.at(index, root))
+    written.append(target / index)
     return written
 
 
@@ -178,10 +199,10 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     runs.mkdir(exist_ok=True)
     staging = runs / f".run-{run_id}-{secrets.token_hex(6)}"
     staging.mkdir(mode=0o777)  # less the umask, as any folder: tempfile.mkdtemp's 0700 would hide it from others
-    pages = run_pages(data)
+    pages = Rendered.of(run_pages(data), env, assets)
     csvs = {name: frame.to_csv(index=False) for name, frame in exports(data).items()}  # the run's copy and the top's
     try:
-        write_pages(staging, csvs, pages, "../../", assets, env)
+        write_pages(staging, csvs, pages, "../../")
         final = runs / str(run_id)
         if final.exists():
             shutil.rmtree(final)
@@ -199,5 +220,5 @@ def write_report(folder: Path, data: ReportInput, *, keep_runs: int = 20) -> Pat
     for stale in topic_dir.glob("*.html") if topic_dir.exists() else []:
         if stale.stem not in current:
             stale.unlink()  # a topic that is gone keeps its page in the runs that had it
-    write_pages(folder, csvs, pages, "", assets, env)
+    write_pages(folder, csvs, pages, "")
     return folder / "index.html"
