@@ -17,7 +17,6 @@ verifiable rewards" is not hidden under "learning", nor "vision language action"
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 
 import numpy as np
@@ -26,6 +25,7 @@ from scipy import sparse, stats
 
 from papertrends import frames
 from papertrends.config import TrendsConfig, VectorizerConfig
+from papertrends.phrases import phrase_matrix
 from papertrends.trends import benjamini_hochberg
 
 COLUMNS = list(frames.TERM_TRENDS)
@@ -112,42 +112,6 @@ def _slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[n
         t = np.where(se > 0, slope / se, 0.0)
     p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), dof), 1.0)
     return slope * 30, p
-
-
-def phrase_matrix(
-    texts: list[str], stop_words: str | list[str] | None, min_df: int
-) -> tuple[sparse.csc_matrix, np.ndarray]:
-    """Papers x phrases (1-3-grams, stop words out, in at least `min_df` papers; 1 where a paper uses it) and the
-    phrases: what scikit-learn's CountVectorizer(ngram_range=(1, 3), binary=True, min_df=min_df) gives, without
-    first holding every phrase of the corpus. A phrase is in no more papers than each of its parts, so words are
-    counted first, then the pairs of frequent words, and a triple is counted only when both its pairs are frequent
-    (the a-priori rule), which keeps term_trends' memory and time well under counting every phrase
-    (docs/benchmarks.md)."""
-    from collections import Counter
-
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    plain = CountVectorizer(stop_words=stop_words)
-    preprocess, tokenize, stop = plain.build_preprocessor(), plain.build_tokenizer(), plain.get_stop_words() or ()
-    docs = [[sys.intern(w) for w in tokenize(preprocess(text)) if w not in stop] for text in texts]  # one str a word
-    words = Counter(w for doc in docs for w in set(doc))
-    frequent = {w for w, n in words.items() if n >= min_df}
-    pairs = Counter(
-        p for doc in docs for p in set(zip(doc, doc[1:], strict=False)) if p[0] in frequent and p[1] in frequent
-    )
-    frequent_pairs = {p for p, n in pairs.items() if n >= min_df}
-    del words, pairs
-
-    def phrases(doc: list[str]) -> list[str]:
-        ones = [w for w in doc if w in frequent]
-        twos = [p for p in zip(doc, doc[1:], strict=False) if p in frequent_pairs]
-        threes = [
-            t for t in zip(doc, doc[1:], doc[2:], strict=False) if t[:2] in frequent_pairs and t[1:] in frequent_pairs
-        ]
-        return ones + [" ".join(p) for p in twos] + [" ".join(t) for t in threes]
-
-    vec = CountVectorizer(analyzer=phrases, binary=True, min_df=min_df)
-    return vec.fit_transform(docs).tocsc(), vec.get_feature_names_out()
 
 
 def term_trends(
