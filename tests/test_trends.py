@@ -134,6 +134,27 @@ def test_a_change_point_with_a_rise_is_found_near_its_onset_and_flat_series_have
     assert all(rising_change_point(counts[k].to_numpy(dtype=float), totals) is None for k in (3, 4, 5))
 
 
+def test_the_pre_filter_never_rules_out_a_rise_that_pelt_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`could_rise` skips PELT where no run of weeks could be the rise: on 400 series with steps up, down and none,
+    gaps and short histories, every answer is the one PELT gives without it, and about half are skipped."""
+    from papertrends import changes
+
+    rng = np.random.default_rng(1)
+    series = []
+    for _ in range(400):
+        weeks = int(rng.integers(8, 100))
+        totals = rng.integers(0, 150, weeks).astype(float)
+        totals[rng.random(weeks) < 0.05] = 0
+        base, step = rng.uniform(0.001, 0.2), rng.choice([1, 1, 1.5, 2, 2.5, 3, 0.5])
+        share = np.where(np.arange(weeks) >= rng.integers(0, weeks), min(base * step, 0.9), base)
+        series.append((rng.binomial(totals.astype(int), share).astype(float), totals))
+    filtered = [rising_change_point(n, totals) for n, totals in series]
+    skipped = sum(not changes.could_rise(n[totals > 0], totals[totals > 0]) for n, totals in series)
+    monkeypatch.setattr(changes, "could_rise", lambda n, total: True)
+    assert filtered == [rising_change_point(n, totals) for n, totals in series]
+    assert sum(f is not None for f in filtered) >= 40 and skipped >= 100
+
+
 def test_a_topic_that_dipped_and_came_back_has_not_emerged() -> None:
     """A share of 10% for 32 weeks, 1.5% for 5, then 10% again (what three hf-daily-api areas did): the return is
     twice the dip, but not twice the topic's own past, so no rising change point; a topic from 1% to 5% has one."""
