@@ -80,3 +80,18 @@ def test_vectors_stored_under_the_old_runtime_keys_move_to_the_new_key(tmp_path:
         ("c", "all-MiniLM-L6-v2+int8-dynamic/len256/title-abstract-v1", "onnx-int8"),
         ("d", "some/other-model", None),
     ]
+
+
+def test_a_database_is_brought_to_todays_layout_once_and_again_after_an_older_version(tmp_path: Path) -> None:
+    """The layout's fingerprint in the database spares each later open the checks; a database an older version
+    left (another fingerprint) is brought to today's layout again."""
+    db = tmp_path / "pt.duckdb"
+    with open_store(db) as store:
+        store.db.execute("DROP TABLE rejections")  # what only the checks would put back
+    with open_store(db) as store:
+        tables = {t for (t,) in store.db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "rejections" not in tables  # the fingerprint stood: no check ran
+        store.db.execute("UPDATE layout SET fingerprint = 'older'")
+    with open_store(db) as store:
+        tables = {t for (t,) in store.db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "rejections" in tables

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 
 SCHEMA = """
@@ -106,9 +108,19 @@ DELETE FROM embeddings WHERE regexp_matches(model_id, '{OLD_EMBEDDING_KEY}');
 DERIVED = {"topics": "centroid", "assignments": "subtopic_id", "prevalence": "upvote_share"}
 
 
+# What `prepare` does, as a fingerprint: a database that holds it is at today's layout.
+LAYOUT = hashlib.sha256(
+    "\n".join([SCHEMA, MIGRATIONS, STATE_FROM_SUMMARY, REKEY_EMBEDDINGS, repr(sorted(DERIVED.items()))]).encode()
+).hexdigest()[:16]
+
+
 def prepare(db: duckdb.DuckDBPyConnection) -> None:
     """Bring a writable database to today's layout: derived tables of an older layout dropped, tables created,
-    columns added and filled from older runs' summaries, old embedding keys rewritten (in one transaction)."""
+    columns added and filled from older runs' summaries, old embedding keys rewritten (in one transaction). A
+    database already brought to it (`LAYOUT` in its `layout` table) is left as it is: a run opens its database
+    once a step, and the checks cost more than the opening."""
+    if at_layout(db):
+        return
     for table, newest_column in DERIVED.items():
         columns = {
             r[0]
@@ -124,7 +136,19 @@ def prepare(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("BEGIN TRANSACTION")
     try:
         db.execute(REKEY_EMBEDDINGS)
+        db.execute("CREATE TABLE IF NOT EXISTS layout (fingerprint VARCHAR NOT NULL)")
+        db.execute("DELETE FROM layout")
+        db.execute("INSERT INTO layout VALUES (?)", [LAYOUT])
     except BaseException:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def at_layout(db: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `prepare` has brought this database to today's layout."""
+    try:
+        row = db.execute("SELECT fingerprint FROM layout").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return row is not None and row[0] == LAYOUT
