@@ -17,6 +17,7 @@ from ruptures.base import BaseCost
 from scipy import stats
 
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
+FILTERED_WEEKS = 2000  # longer series skip `could_rise`: 2 million runs of weeks, 16 MB an array
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
 
 
@@ -101,7 +102,10 @@ def could_rise(n: np.ndarray, total: np.ndarray) -> bool:
     `rising_change_point` needs of the segment after a change point, whatever the change points are. Most series
     have none, and then PELT, most of the trend test's time, is not run (docs/benchmarks.md). Every run of weeks
     is tried that could be such a segment (PELT's segments are at least `MIN_SEGMENT` weeks, the first one too):
-    O(weeks^2), a small fraction of PELT's cost."""
+    O(weeks^2), a small fraction of PELT's cost; a series longer than `FILTERED_WEEKS` goes to PELT untried (its
+    runs of weeks would hold memory by the gigabyte)."""
+    if len(n) > FILTERED_WEEKS:
+        return True
     papers, all_papers = np.concatenate([[0.0], np.cumsum(n)]), np.concatenate([[0.0], np.cumsum(total)])
     start, end = np.triu_indices(len(n) + 1, k=MIN_SEGMENT)  # the run of weeks [start, end)
     start, end = start[start >= MIN_SEGMENT], end[start >= MIN_SEGMENT]

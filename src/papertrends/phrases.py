@@ -4,6 +4,7 @@ use each (`phrase_matrix`). Pure; `terms.term_trends` tests them for trends."""
 from __future__ import annotations
 
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -24,22 +25,21 @@ def phrase_matrix(
     its pairs are frequent (the a-priori rule). Raises ValueError when no phrase is in `min_df` papers."""
     words, paper, vocabulary = _word_ids(texts, stop_words)
     n_words = max(len(vocabulary), 1)
-    keys, at, pairs = _occurrences(words, paper, n_words, min_df)
+    grams = _occurrences(words, paper, n_words, min_df)
+    pairs = grams[1].keys
     columns: list[np.ndarray] = []
     names: list[str] = []
-    for n, (key, where) in enumerate(zip(keys, at, strict=True), start=1):
-        uniq, inverse = (np.arange(n_words), key) if n == 1 else _unique(key)  # word ids are their own ranks
-        kept = _document_frequency(paper[where], inverse, len(uniq)) >= min_df
-        column = np.full(len(uniq), -1, dtype=np.int64)
-        column[kept] = np.arange(kept.sum()) + len(names)
-        names += _phrases(uniq[kept], n, n_words, vocabulary, pairs)
-        columns.append(column[inverse])
+    for n, gram in enumerate(grams, start=1):
+        column = np.full(len(gram.keys), -1, dtype=np.int64)
+        column[gram.kept] = np.arange(gram.kept.sum()) + len(names)
+        names += _phrases(gram.keys[gram.kept], n, n_words, vocabulary, pairs)
+        columns.append(column[gram.of])
     if not names:
         raise ValueError("no phrase is in enough papers")
     order = sorted(range(len(names)), key=names.__getitem__)  # CountVectorizer's vocabulary order
     position = np.empty(len(names), dtype=np.int64)
     position[order] = np.arange(len(names))
-    rows = np.concatenate([paper[where] for where in at])
+    rows = np.concatenate([paper[gram.at] for gram in grams])
     cols = np.concatenate(columns)
     found = cols >= 0
     ones = np.ones(int(found.sum()), dtype=np.int64)
@@ -63,29 +63,39 @@ def _word_ids(texts: list[str], stop_words: str | list[str] | None) -> tuple[np.
     return words, paper, np.array(list(ids), dtype=object)
 
 
-def _occurrences(
-    words: np.ndarray, paper: np.ndarray, n_words: int, min_df: int
-) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-    """Each 1-, 2- and 3-gram occurrence that the a-priori rule keeps, as a key and the position it starts at (one
-    list entry for each n), and the frequent pairs' keys. A word's key is its id; a pair's, its words' ids
-    combined; a triple's, its first pair's rank among the frequent pairs combined with its last word."""
+class Grams(NamedTuple):
+    """The occurrences of one n's n-grams that the a-priori rule keeps: their distinct keys (a word's key is its id;
+    a pair's, its words' ids combined; a triple's, its first pair's rank among the frequent pairs combined with its
+    last word), the key of each occurrence as an index into them, where each occurrence starts, and which keys are
+    in enough papers."""
+
+    keys: np.ndarray
+    of: np.ndarray
+    at: np.ndarray
+    kept: np.ndarray
+
+
+def _occurrences(words: np.ndarray, paper: np.ndarray, n_words: int, min_df: int) -> tuple[Grams, Grams, Grams]:
+    """The words, the pairs of frequent words that are frequent themselves, and the triples of two frequent pairs;
+    each key's papers are counted once."""
     frequent_word = _document_frequency(paper, words, n_words) >= min_df
     same = paper[:-1] == paper[1:]
     pair_at = np.flatnonzero(same & frequent_word[words[:-1]] & frequent_word[words[1:]])
-    pair_key = words[pair_at] * n_words + words[pair_at + 1]
-    pair_keys, pair_of = _unique(pair_key)
+    pair_keys, pair_of = _unique(words[pair_at] * n_words + words[pair_at + 1])
     frequent_pair = _document_frequency(paper[pair_at], pair_of, len(pair_keys)) >= min_df
     keep = frequent_pair[pair_of]
-    pair_at, pair_key, pair_of = pair_at[keep], pair_key[keep], pair_of[keep]
-    rank = np.cumsum(frequent_pair) - 1  # a frequent pair's rank among them
+    pair_at, pair_of = pair_at[keep], (np.cumsum(frequent_pair) - 1)[pair_of[keep]]  # ranks among the frequent
+    pairs = Grams(pair_keys[frequent_pair], pair_of, pair_at, np.ones(int(frequent_pair.sum()), dtype=bool))
     # a triple starts where a frequent pair is followed, one word on, by another
     is_pair = np.zeros(len(words), dtype=bool)
     is_pair[pair_at] = True
     triple_at = np.flatnonzero(is_pair[:-1] & is_pair[1:]) if len(words) > 1 else np.zeros(0, dtype=np.int64)
     first_pair = np.full(len(words), -1, dtype=np.int64)
-    first_pair[pair_at] = rank[pair_of]
-    keys = [words, pair_key, first_pair[triple_at] * n_words + words[triple_at + 2]]
-    return keys, [np.arange(len(words)), pair_at, triple_at], pair_keys[frequent_pair]
+    first_pair[pair_at] = pair_of
+    triple_keys, triple_of = _unique(first_pair[triple_at] * n_words + words[triple_at + 2])
+    triples = Grams(triple_keys, triple_of, triple_at,
+                    _document_frequency(paper[triple_at], triple_of, len(triple_keys)) >= min_df)  # fmt: skip
+    return Grams(np.arange(n_words), words, np.arange(len(words)), frequent_word), pairs, triples
 
 
 def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,18 +103,24 @@ def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     millions of phrase occurrences)."""
     order = np.argsort(values)
     ranked = values[order]
-    new = np.empty(len(ranked), dtype=bool)
-    new[:1] = True
-    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    new = _run_starts(ranked)
     inverse = np.empty(len(values), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return ranked[new], inverse
 
 
+def _run_starts(ranked: np.ndarray) -> np.ndarray:
+    """True where a sorted array's value differs from the one before it (and at its first value)."""
+    new = np.empty(len(ranked), dtype=bool)
+    new[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    return new
+
+
 def _document_frequency(paper: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
     """For each key in 0..n_keys-1: in how many papers it occurs (`paper` and `key`: one entry an occurrence)."""
     pairs = np.sort(paper * n_keys + key)
-    once = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # each (paper, key) once
+    once = pairs[_run_starts(pairs)]  # each (paper, key) once
     return np.bincount(once % n_keys, minlength=n_keys)
 
 
