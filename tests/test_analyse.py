@@ -54,7 +54,14 @@ def test_a_first_analysis_fits_both_levels_and_measures_them_from_records_alone(
     inputs, analysis = first
     assert analysis.decision is Decision.REFIT
     assert len(analysis.assignments) == len(inputs.papers) and analysis.fitted_papers == len(inputs.papers)
-    assert analysis.n_topics >= 3 and analysis.n_subtopics >= analysis.n_topics
+    # 198 papers: 5-6 areas, and 3-7 research lines listed under the areas that hold two or more (one line is its
+    # area, and is not listed again); every listed line under an area, and its papers in that area
+    assert analysis.n_topics >= 3 and analysis.n_subtopics >= 2
+    topics = analysis.topics.set_index("topic_id")
+    lines = topics[topics["level"] == "subtopic"]
+    assert set(lines["parent_id"]) <= set(topics.index[topics["level"] == "topic"])
+    held = analysis.assignments[analysis.assignments["subtopic_id"].isin(lines.index)]
+    assert (held["topic_id"].to_numpy() == lines.loc[held["subtopic_id"], "parent_id"].to_numpy()).all()
     assert set(analysis.trends["level"]) == {"topic", "subtopic"}
     assert set(analysis.topics["topic_id"]) == set(analysis.trends["topic_id"])
     assert {"day", "week", "line-day"} <= set(analysis.prevalence["window"])

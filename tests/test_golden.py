@@ -36,6 +36,10 @@ PINNED = {
     "OPENBLAS_CORETYPE": "Haswell",
     "NUMBA_CPU_NAME": "generic",
     "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR",
+    # and the number of BLAS threads: a matrix product's last bits change with it (the fit's 512-wide vectors gave
+    # other topics on 1 and 2 threads), as they do with the kernel
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
 }
 
 

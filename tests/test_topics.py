@@ -189,3 +189,38 @@ def test_matched_share_counts_the_papers_whose_topic_has_a_counterpart() -> None
     b = np.array([5, 5, 5, 6, 7, 8, 9, 3, 4, 4, 4])  # 0 kept (Jaccard 3 / 4), 1 scattered (1 / 4), 2 kept (2 / 3)
     assert matched_share(a, b) == pytest.approx((4 + 2) / 10)  # topics 0 and 2: 6 of the 10 assigned papers
     assert matched_share(a, a) == 1.0 and matched_share(np.full(3, -1), a[:3]) == 1.0
+
+
+def test_joined_vectors_mix_the_two_cosines_by_the_weight() -> None:
+    from papertrends.topics.lexical import joined
+
+    rng = np.random.default_rng(3)
+    e, w = unit_rows(rng.normal(size=(6, 8))), unit_rows(rng.normal(size=(6, 5)))
+    x = joined(e * 3.0, w, 0.3)  # the sentence vectors need not come as unit rows
+    assert np.allclose(np.linalg.norm(x, axis=1), 1, atol=1e-6)
+    assert np.allclose(x @ x.T, 0.7 * (e @ e.T) + 0.3 * (w @ w.T), atol=1e-5)
+    assert np.array_equal(joined(e, w, 0.0), e) and np.array_equal(joined(e, w[:, :0], 0.3), e)
+
+
+def test_papers_that_share_rare_words_come_closer_than_their_sentence_vectors_put_them() -> None:
+    """Papers on mixture of experts in two fields (vision, speech) have sentence vectors that put each beside its
+    field; their words put them together, and the joined vectors move them closer."""
+    from papertrends.topics.lexical import joined, lexical_vectors
+
+    fields = ["image segmentation vision pixels", "speech recognition audio waveform"]
+    texts = [f"{fields[i % 2]} benchmark study {i}" for i in range(20)]
+    texts += [f"sparse mixture of experts routing for {fields[i % 2]}" for i in range(6)]
+    lexical = lexical_vectors(texts, 8, seed=42)
+    assert lexical.shape == (26, 8) and np.allclose(np.linalg.norm(lexical, axis=1), 1, atol=1e-5)
+    assert np.array_equal(lexical, lexical_vectors(texts, 8, seed=42))  # the same words, the same vectors
+    field = unit_rows(np.eye(2)[np.arange(26) % 2] + 0.05)  # each paper's sentence vector: its field only
+    before = float(field[20] @ field[21])
+    x = joined(field, lexical, 0.3)
+    assert float(x[20] @ x[21]) > before + 0.1  # a vision and a speech paper on experts
+    assert float(x[0] @ x[1]) < float(x[20] @ x[21])  # closer than two papers of the two fields without them
+
+
+def test_a_corpus_without_shared_words_adds_no_lexical_vector() -> None:
+    from papertrends.topics.lexical import lexical_vectors
+
+    assert lexical_vectors(["alpha beta", "gamma delta", "epsilon zeta"], 16, seed=1).shape == (3, 0)

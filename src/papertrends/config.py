@@ -105,6 +105,10 @@ class TopicsConfig(_Section):
     augment: float = Field(
         0.995, gt=0.9, le=1.0, description="each member sees the vectors moved by noise to this cosine; 1: none"
     )
+    lexical_weight: float = Field(
+        0.3, ge=0, lt=1, description="the share of the papers' own words in the similarity the fit clusters; 0: none"
+    )
+    lexical_dims: int = Field(128, ge=1, description="dimensions of the words' latent-semantic vectors")
     outlier_strategy: Literal["embeddings", "none"] = "embeddings"
     outlier_quantile: float = Field(
         0.0, ge=0, le=1, description="a paper outside the consensus joins its subtopic if this close as its core"

@@ -1,6 +1,7 @@
 """The topic model: BERTopic, with an ensemble of UMAP layouts and a consensus of their HDBSCAN clusters as its
-reduction and clustering steps, and c-TF-IDF terms. Two levels: areas (the top-level topics) and the research lines
-inside them (subtopics), both found by the consensus (topics.consensus)."""
+reduction and clustering steps, over each paper's sentence vector beside a vector of its words (topics.lexical),
+and c-TF-IDF terms. Two levels: areas (the top-level topics) and the research lines inside them (subtopics), both
+found by the consensus (topics.consensus)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from papertrends.config import Settings
 from papertrends.topics.consensus import ClusterSettings, ConsensusClusterer
 from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings
 from papertrends.topics.levels import OUTLIER, Level, centroids, group_topics, map_coordinates
+from papertrends.topics.lexical import joined, lexical_vectors
 from papertrends.topics.sizes import FitSizes, fit_sizes
 from papertrends.topics.terms import (
     build_ctfidf,
@@ -89,7 +91,9 @@ class TopicModel:
         t = self.settings.topics
         self.sizes_ = fit_sizes(self.settings, len(docs))
         model = build_bertopic(self.settings, self.sizes_)
-        model.fit([term_text(d) for d in docs], np.asarray(embeddings, dtype=np.float32))
+        texts = [term_text(d) for d in docs]
+        lexical = lexical_vectors(texts, t.lexical_dims, t.seed) if t.lexical_weight > 0 else np.zeros((len(docs), 0))
+        model.fit(texts, joined(np.asarray(embeddings, dtype=np.float32), lexical, t.lexical_weight))
         fine = np.asarray(model.hdbscan_model.labels_, dtype=int)
         areas = np.asarray(model.hdbscan_model.areas_, dtype=int)
         group = group_topics(embeddings, areas, self.sizes_.top_level_topics, t.seed)
