@@ -289,10 +289,56 @@ def research_lines(result: object, sightings: pd.DataFrame, rows: list[dict[str,
                 "said_error_days": (said - onset).days if said is not None and onset is not None else None,
             }
         )
+        by_phrase = phrase_flag(result, patterns, onset)
+        phrase_lag = (by_phrase[0] - onset).days if by_phrase is not None and onset is not None else None
         r.update({"reason": REASONS[str(r["line"])],
                   "best": f"{'area' if level == 'topic' else 'line'} {topic}: {labels.get(topic, '')}",
                   "f1": round(f1, 2), "phrases": named[:3], "best_first_flag": str(flag.date()) if flag else None,
-                  "best_lag_days": lag, "flagged_30": lag is not None and lag <= 30})  # fmt: skip
+                  "best_lag_days": lag, "topic_flagged_30": lag is not None and lag <= 30,
+                  "phrase_first_flag": str(by_phrase[0].date()) if by_phrase else None,
+                  "phrase_flagged": by_phrase[1] if by_phrase else None, "phrase_lag_days": phrase_lag,
+                  "flagged_30": any(x is not None and x <= 30 for x in (lag, phrase_lag))})  # fmt: skip
+
+
+def phrase_flag(
+    result: object, patterns: tuple[str, ...], onset: pd.Timestamp | None
+) -> tuple[pd.Timestamp, str] | None:
+    """The first week, from 8 weeks before the onset on, that the run's weekly history of research terms
+    (`term_history`: as each week's report would have said it) calls a phrase naming the line emerging or rising,
+    and that phrase."""
+    history = result.term_history  # type: ignore[attr-defined]
+    if onset is None or history.empty:
+        return None
+    up = history[history["status"].isin(["emerging", "rising"])]
+    up = up[[all(re.search(p, str(t)) for p in patterns) for t in up["term"]]]
+    up = up[pd.to_datetime(up["as_of"]) >= onset - WINDOW_BEFORE]
+    if up.empty:
+        return None
+    first = up.sort_values(["as_of", "term"]).iloc[0]
+    return pd.Timestamp(first["as_of"]), str(first["term"])
+
+
+def phrase_false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, list[dict[str, object]]]:
+    """(research terms ever flagged rising or emerging, false alarms, every first flag): the words test of
+    `false_alarms` on the papers using the phrase (as `phrases.phrase_matrix` counts them)."""
+    from papertrends.phrases import phrase_matrix
+
+    history, papers = result.term_history, result.papers  # type: ignore[attr-defined]
+    up = history[history["status"].isin(["emerging", "rising"])]
+    if up.empty:
+        return 0, 0, []
+    texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
+    x, terms = phrase_matrix(texts, "english", 20)
+    column = {str(t): j for j, t in enumerate(terms)}
+    flags = []
+    for term, rows in up.groupby("term"):
+        uses = np.zeros(len(papers), dtype=bool)
+        uses[x[:, column[str(term)]].indices] = True
+        first = pd.Timestamp(rows["as_of"].min())
+        rose, ratio = moved(pd.Series(uses, index=papers["paper_id"].to_numpy()), sightings, first)
+        flags.append({"term": str(term), "first_flag": str(first.date()), "words_ratio": round(ratio, 2),
+                      "false": not rose})  # fmt: skip
+    return len(flags), sum(f["false"] for f in flags), flags
 
 
 def replayed(args: argparse.Namespace, rows: list[dict[str, object]], masks: dict[str, pd.Series]) -> None:
@@ -372,6 +418,7 @@ def main() -> None:
     research_lines(result, sightings, rows, sub_history)
     n_flags, n_false, false = false_alarms(result, sightings)
     n_sub_flags, n_sub_false, sub_false = false_alarms(result, sightings, sub_history)
+    n_phrase_flags, n_phrase_false, phrase_false = phrase_false_alarms(result, sightings)
     if args.backtest:
         replayed(args, rows, {line: matches(papers, patterns) for line, patterns in LINES.items()})
     with_onset = [r for r in rows if r["onset"]]
@@ -386,6 +433,8 @@ def main() -> None:
         "covered": sum(r["f1"] >= 0.5 or bool(r["phrases"]) for r in rows),
         "with_topic": sum(r["f1"] >= 0.5 for r in rows),
         "flagged_within_30_days": sum(r["flagged_30"] for r in with_onset),
+        "flagged_within_30_days_by_topics": sum(r["topic_flagged_30"] for r in with_onset),
+        "phrases_flagged": n_phrase_flags, "phrase_false_alarms": n_phrase_false, "phrase_flags": phrase_false,
         "onset_said_within_30_days": sum(r["said_error_days"] is not None and abs(r["said_error_days"]) <= 30
                                          for r in with_onset),
     }  # fmt: skip
@@ -407,15 +456,21 @@ def main() -> None:
         for f in flags:
             print(f"  emerging from {f['first_flag']}: {level} {f['topic_id']} ({', '.join(f['words'])}): its words'"
                   f" share x{f['words_ratio']} around it{' (false alarm)' if f['false'] else ''}")  # fmt: skip
-    print("\nresearch lines: the best topic at any level (F1), a moving phrase naming it, onset, first flag, lag")
+    print(
+        "\nresearch lines: the best topic at any level (F1), a moving phrase naming it, onset, the topic's first flag"
+        " and lag, the first flagged phrase naming it and its lag"
+    )
     for r in rows:
         lag = f"{r['best_lag_days']:+d}" if r["best_lag_days"] is not None else "-"
+        phrase_lag = f"{r['phrase_lag_days']:+d}" if r["phrase_lag_days"] is not None else "-"
         print(f"  {r['line']:40s} {r['papers']:5d}  {r['best'][:48]:48s} F1 {r['f1']:.2f}  "
               f"{'; '.join(r['phrases'])[:30] or '-':30s} {r['onset'] or '-':>10s} {r['best_first_flag'] or '-':>10s}"
-              f" {lag:>5s}  since {r['said_since'] or '-':>10s}")  # fmt: skip
+              f" {lag:>5s}  {r['phrase_flagged'] or '-':>24s} {phrase_lag:>5s}")  # fmt: skip
     print(f"covered {summary['covered']} of {len(rows)} (F1 >= 0.5 or a phrase), {summary['with_topic']} by a topic "
           f"of F1 >= 0.5; flagged within 30 days of the onset: {summary['flagged_within_30_days']} of "
-          f"{len(with_onset)}, the onset said with the flag within 30 days of the words' onset: "
+          f"{len(with_onset)} by a topic or a phrase ({summary['flagged_within_30_days_by_topics']} by a topic); "
+          f"research terms ever flagged rising: {n_phrase_flags}, {n_phrase_false} of them false alarms; "
+          f"the onset said with the flag within 30 days of the words' onset: "
           f"{summary['onset_said_within_30_days']}; {summary['topics']} areas, "
           f"{summary['research_lines']} research lines")  # fmt: skip
     from papertrends.trends import status_periods, status_story

@@ -27,7 +27,8 @@ TRENDS = ("topic_id", "status", "effect", "p_value", "q_value", "window", "first
 LEVEL_TRENDS = (*TRENDS, "level", "label")  # both levels' trends, as a run saves them
 HISTORY = ("as_of", "topic_id", "status", "effect", "q_value", "since")
 TERM_TRENDS = ("term", "status", "effect", "relative", "p_value", "q_value", "papers", "first_seen", "n_topics",
-               "topic_ids", "variants", "lift")  # fmt: skip
+               "topic_ids", "variants", "lift", "since")  # fmt: skip
+TERM_HISTORY = ("as_of", "term", "status", "ratio", "q_value", "since")  # the research terms' flagged weeks
 
 # What the report reads of a run's frames.
 REPORT_TOPICS = ("topic_id", "level", "parent_id", "label", "size", "top_terms", "representative", "status")

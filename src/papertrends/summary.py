@@ -77,7 +77,8 @@ def report_input(run: RunInfo, analysis: Analysis, past: ReportHistory, settings
                        prevalence=analysis.prevalence, trends=analysis.trends, papers=analysis.papers,
                        events=analysis.events, listings=past.listings, history=past.history,
                        previous_shares=past.previous_shares, runs=past.runs, trend_history=analysis.trend_history,
-                       term_trends=analysis.moving_terms, window=settings.trends.window,
+                       term_trends=analysis.moving_terms, term_history=analysis.term_history,
+                       window=settings.trends.window,
                        top=settings.report.top_topics)  # fmt: skip
 
 

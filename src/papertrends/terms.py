@@ -21,14 +21,16 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from papertrends import frames
 from papertrends.config import TrendsConfig, VectorizerConfig
 from papertrends.phrases import phrase_matrix
+from papertrends.term_weeks import phrase_history, since, slopes
 from papertrends.trends import benjamini_hochberg
 
 COLUMNS = list(frames.TERM_TRENDS)
+HISTORY_COLUMNS = list(frames.TERM_HISTORY)
 MIN_PAPERS = 20  # a phrase in fewer papers is not tested
 SPREAD_SHARE = 0.1  # a topic holding this much of a phrase's papers is one it spreads over
 MIN_LIFT = 2.0  # a phrase's papers gather in one area at least this much more than all papers do
@@ -45,17 +47,18 @@ def _stem(term: str) -> str:
 def lifts(x: sparse.csc_matrix, topic_of: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """For each phrase column: the share of its assigned papers in its largest area over that area's share of all
     assigned papers (1: spread as the corpus is)."""
-    assigned = topic_of[topic_of >= 0]
-    base = np.bincount(assigned) / max(len(assigned), 1) if len(assigned) else np.zeros(1)
-    out = np.ones(len(columns))
-    for k, j in enumerate(columns):
-        held = topic_of[x[:, j].indices]
-        held = held[held >= 0]
-        if len(held):
-            counts = np.bincount(held, minlength=len(base))
-            top = int(counts.argmax())
-            out[k] = counts[top] / len(held) / max(base[top], 1e-9)
-    return out
+    assigned = topic_of >= 0
+    if not assigned.any() or not len(columns):
+        return np.ones(len(columns))
+    base = np.bincount(topic_of[assigned]) / assigned.sum()
+    area = sparse.csr_matrix((np.ones(int(assigned.sum())), (np.flatnonzero(assigned), topic_of[assigned])),
+                             shape=(x.shape[0], len(base)))  # fmt: skip
+    counts = np.asarray((x[:, columns].T @ area).todense())  # phrases x areas: its assigned papers in each
+    held = counts.sum(axis=1)
+    top = counts.argmax(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = counts[np.arange(len(columns)), top] / held / np.maximum(base[top], 1e-9)
+    return np.where(held > 0, out, 1.0)
 
 
 def merge_variants(
@@ -97,23 +100,6 @@ def merge_variants(
     return {j: root(j) for j in cols}
 
 
-def _slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`trends.slope_test` for every column of `shares` at once: (slope per 30 days, two-sided p-value)."""
-    n = len(days)
-    w = weight / weight.sum()
-    x = days - w @ days
-    sxx = w @ x**2
-    y_bar = w @ shares
-    slope = (w * x) @ (shares - y_bar) / sxx
-    resid = shares - (y_bar + np.outer(x, slope))
-    dof = n - 2
-    se = np.sqrt(np.maximum(n * (w @ resid**2) / dof, 0) / (n * sxx))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(se > 0, slope / se, 0.0)
-    p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), dof), 1.0)
-    return slope * 30, p
-
-
 def term_trends(
     papers: pd.DataFrame,
     sightings: pd.DataFrame,
@@ -121,36 +107,51 @@ def term_trends(
     config: TrendsConfig,
     vectorizer: VectorizerConfig,
 ) -> pd.DataFrame:
+    """`phrase_trends`' table alone."""
+    return phrase_trends(papers, sightings, assignments, config, vectorizer)[0]
+
+
+def phrase_trends(
+    papers: pd.DataFrame,
+    sightings: pd.DataFrame,
+    assignments: pd.DataFrame,
+    config: TrendsConfig,
+    vectorizer: VectorizerConfig,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per tested phrase: status (rising, fading, steady), effect (percentage points of papers per 30
     days) and relative effect (that change as a share of its mean share), p and q values, papers using it, the
-    first digest listing one of them, and the topics it spreads over."""
+    first digest listing one of them, the topics it spreads over, and since when its weekly flags say so; and the
+    research terms' weekly statuses (`term_weeks.phrase_history`: every phrase that names something, as each
+    week's report would have said it)."""
+    empty = pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=HISTORY_COLUMNS)
     if papers.empty or sightings.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return empty
     texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
     try:
         x, terms = phrase_matrix(texts, vectorizer.stop_words, min(MIN_PAPERS, max(2, len(texts) // 2)))
     except ValueError:  # no phrase in enough papers
-        return pd.DataFrame(columns=COLUMNS)
+        return empty
     counts, totals, when = _digest_counts(papers, sightings, x)
     first = np.argmax(counts > 0, axis=0)
     window = (when >= when.max() - timedelta(days=config.window_days)) & (totals > 0)
     offsets = (when[window] - when[window].min()).days.to_numpy(dtype=float)
     if window.sum() < 4:
-        return pd.DataFrame(columns=COLUMNS)
+        return empty
     shares = counts[window] / totals[window, None]
-    effect, p = _slopes(offsets, shares, totals[window])
+    effect, p = slopes(offsets, shares, totals[window])
     mean_share = (totals[window] / totals[window].sum()) @ shares
     q = benjamini_hochberg(p)
     n_papers = np.asarray(x.sum(axis=0)).ravel().astype(int)
     significant = (q < config.alpha) & (n_papers >= MIN_PAPERS)
     topic_of = papers["paper_id"].map(assignments.set_index("paper_id")["topic_id"]).fillna(-1).to_numpy(int)
-    lift = np.ones(len(terms))
-    lift[significant] = lifts(x, topic_of, np.flatnonzero(significant))
+    lift = lifts(x, topic_of, np.arange(len(terms)))
     link = np.array([bool(set(str(t).split()) & LINK_WORDS) for t in terms])
-    moving = significant & (lift >= MIN_LIFT) & ~link
+    research = (lift >= MIN_LIFT) & ~link & (n_papers >= MIN_PAPERS)
+    moving = significant & research
     status = np.where(moving, np.where(effect > 0, "rising", "fading"), "steady")
     variants = _listed_once(merge_variants(terms, x, moving, status, lift), terms, status)
     spread = _spread(x, topic_of, status)
+    history = phrase_history(counts[:, research], totals, when, terms[research], config)
     table = pd.DataFrame(
         {
             "term": terms, "status": status, "effect": np.round(effect * 100, 4),
@@ -161,7 +162,9 @@ def term_trends(
             "lift": np.round(lift, 3),
         }
     )  # fmt: skip
-    return table.sort_values(["status", "effect", "term"], ascending=[True, False, True], ignore_index=True)
+    table["since"] = since(history, table.set_index("term")["status"], when.max().date()).to_numpy()
+    table = table.sort_values(["status", "effect", "term"], ascending=[True, False, True], ignore_index=True)
+    return table, history
 
 
 def _digest_counts(

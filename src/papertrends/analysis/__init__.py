@@ -18,7 +18,7 @@ from papertrends.analysis.rules import corpus_hash, documents, with_user_labels
 from papertrends.config import Settings
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.records import Analysis, AnalysisInputs, Decision, EarlierTrends, Fitted, PreviousRun, no_events
-from papertrends.terms import term_trends
+from papertrends.terms import phrase_trends
 from papertrends.trends import history_and_table, history_key, trend_table
 
 __all__ = ["Analysis", "AnalysisInputs", "analyse", "corpus_hash", "decide", "documents", "measure"]
@@ -126,6 +126,7 @@ def measure(
     topics = topics.merge(both[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
     trends = both.assign(label=both["topic_id"].map(labels))
-    terms = term_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer)
+    terms, term_history = phrase_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer)
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
-                    fitted.decision, fitted.fitted_papers, history, terms, history_key(settings.trends))  # fmt: skip
+                    fitted.decision, fitted.fitted_papers, history, terms, history_key(settings.trends),
+                    term_history)  # fmt: skip

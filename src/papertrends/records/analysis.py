@@ -120,10 +120,12 @@ class Analysis:
     trend_history: pd.DataFrame  # frames.HISTORY: the status as each week reported it
     term_trends: pd.DataFrame  # frames.TERM_TRENDS
     history_key: str  # the trend rules and settings `trend_history` was computed under
+    term_history: pd.DataFrame  # frames.TERM_HISTORY: the weeks each research term was flagged
 
     FRAMES: ClassVar = {"topics": frames.MEASURED_TOPICS, "assignments": frames.ASSIGNMENTS,
                         "prevalence": frames.PREVALENCE, "trends": frames.LEVEL_TRENDS, "events": frames.EVENTS,
-                        "trend_history": frames.HISTORY, "term_trends": frames.TERM_TRENDS}  # fmt: skip
+                        "trend_history": frames.HISTORY, "term_trends": frames.TERM_TRENDS,
+                        "term_history": frames.TERM_HISTORY}  # fmt: skip
 
     def __post_init__(self) -> None:
         frames.check(self)

@@ -38,7 +38,7 @@ class ReportInput:
     # Shown where given: an empty frame leaves its section out.
     OPTIONAL: ClassVar = {"listings": frames.LISTINGS, "events": frames.EVENTS, "history": frames.TOPIC_HISTORY,
                           "runs": frames.RUNS, "trend_history": frames.HISTORY,
-                          "term_trends": frames.REPORT_TERMS}  # fmt: skip
+                          "term_trends": frames.REPORT_TERMS, "term_history": frames.TERM_HISTORY}  # fmt: skip
 
     run: RunInfo
     topics: pd.DataFrame  # both levels, with their status
@@ -53,6 +53,7 @@ class ReportInput:
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # the completed runs and this one
     trend_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the status as each week reported it
     term_trends: pd.DataFrame = field(default_factory=pd.DataFrame)  # the moving phrases
+    term_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the weeks each research term was flagged
     window: str = "week"
     top: int = 20
 

@@ -95,8 +95,9 @@ def _environment() -> Environment:
 
 
 def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
-    """topics.csv, prevalence.csv, trends.csv, trend_history.csv and term_trends.csv (the rising and fading
-    phrases), with the columns the README documents."""
+    """topics.csv, prevalence.csv, trends.csv, trend_history.csv, term_trends.csv (the rising and fading
+    phrases) and term_history.csv (the weeks each research term was flagged), with the columns the README
+    documents."""
     topics = data.topics.assign(
         top_terms=data.topics["top_terms"].map(lambda ts: " | ".join(t for t, _ in ts)),
         parent_id=data.topics["parent_id"].map(lambda p: "" if p is None or pd.isna(p) else int(p)),
@@ -109,6 +110,7 @@ def exports(data: ReportInput) -> dict[str, pd.DataFrame]:
         "trends": data.trends.reindex(columns=TREND_COLUMNS),
         "trend_history": history.reindex(columns=HISTORY_COLUMNS),
         "term_trends": data.term_trends.reindex(columns=TERM_COLUMNS),
+        "term_history": data.term_history.reindex(columns=list(frames.TERM_HISTORY)),
     }
 
 

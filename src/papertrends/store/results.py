@@ -50,6 +50,7 @@ class Results(CorpusTables, EmbeddingCache, RunBook):
             "trends": analysis.trends,
             "trend_history": analysis.trend_history,
             "term_trends": analysis.moving_terms,
+            "term_history": analysis.term_history,
             "topic_events": analysis.events,
         }
         with self.transaction():

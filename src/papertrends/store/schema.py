@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS term_trends (
     run_id INTEGER NOT NULL, term VARCHAR NOT NULL, status VARCHAR NOT NULL, effect DOUBLE, relative DOUBLE,
     p_value DOUBLE, q_value DOUBLE, papers INTEGER, first_seen DATE, n_topics INTEGER, topic_ids VARCHAR,
     variants VARCHAR, lift DOUBLE, PRIMARY KEY (run_id, term));
+CREATE TABLE IF NOT EXISTS term_history (
+    run_id INTEGER NOT NULL, as_of DATE NOT NULL, term VARCHAR NOT NULL, status VARCHAR NOT NULL, ratio DOUBLE,
+    q_value DOUBLE, since DATE, PRIMARY KEY (run_id, as_of, term));
 CREATE TABLE IF NOT EXISTS topic_events (
     run_id INTEGER NOT NULL, kind VARCHAR NOT NULL, level VARCHAR NOT NULL, topic_id INTEGER,
     previous_ids INTEGER[], detail VARCHAR);
@@ -76,6 +79,7 @@ ALTER TABLE papers ADD COLUMN IF NOT EXISTS partial BOOLEAN DEFAULT false;
 ALTER TABLE trends ADD COLUMN IF NOT EXISTS level VARCHAR DEFAULT 'topic';
 ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS variants VARCHAR;
 ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS lift DOUBLE;
+ALTER TABLE term_trends ADD COLUMN IF NOT EXISTS since DATE;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS fit_metrics JSON;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS history_key VARCHAR;
 """

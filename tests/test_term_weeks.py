@@ -1,0 +1,113 @@
+"""Each research term's status week by week: a step in a phrase's share is flagged in the weeks after it and not
+before, a steady phrase is never flagged, shuffled dates flag next to nothing, and a week reads no later digest."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from conftest import permuted_dates
+from papertrends.config import TrendsConfig, VectorizerConfig
+from papertrends.term_weeks import phrase_history, weekly
+from papertrends.terms import lifts, phrase_trends
+
+CONFIG = TrendsConfig(window_days=365, emerging_days=60, min_papers=5)
+START = date(2025, 1, 6)  # a Monday
+STEP = 140  # the day "world model" goes from 1% to 8% of the papers
+
+
+def _series(days: int = 280, per_day: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """Per digest day: papers using "world model" (1% of them, then 8% from day STEP) and "benchmark" (10%
+    throughout), and the day's papers."""
+    rng = np.random.default_rng(seed)
+    step = rng.binomial(per_day, np.where(np.arange(days) < STEP, 0.01, 0.08))
+    steady = rng.binomial(per_day, 0.10, size=days)
+    when = pd.DatetimeIndex([pd.Timestamp(START) + timedelta(days=d) for d in range(days)])
+    return np.column_stack([step, steady]).astype(float), np.full(days, float(per_day)), when
+
+
+def test_a_step_is_flagged_in_the_weeks_after_it_and_a_steady_phrase_never() -> None:
+    counts, totals, when = _series()
+    history = phrase_history(counts, totals, when, np.array(["world model", "benchmark"]), CONFIG)
+    assert "benchmark" not in set(history["term"])
+    mine = history[history["term"] == "world model"]
+    first = pd.Timestamp(mine["as_of"].min())
+    step = pd.Timestamp(START) + timedelta(days=STEP)
+    assert step <= first <= step + timedelta(days=30), first
+    assert set(mine["status"]) <= {"emerging", "rising"}
+    assert (pd.to_datetime(mine["since"]) <= pd.to_datetime(mine["as_of"])).all()
+
+
+def test_a_week_reads_no_digest_after_it() -> None:
+    """The history up to a week is the same whether or not later digests exist (as each week's report said it)."""
+    counts, totals, when = _series()
+    cut = STEP + 35
+    terms = np.array(["world model", "benchmark"])
+    whole = phrase_history(counts, totals, when, terms, CONFIG)
+    early = phrase_history(counts[:cut], totals[:cut], when[:cut], terms, CONFIG)
+    last_full_week = pd.Timestamp(when[cut - 1]) - timedelta(days=when[cut - 1].day_of_week + 1)
+    keep = pd.to_datetime(whole["as_of"]) <= last_full_week
+    pd.testing.assert_frame_equal(
+        whole[keep].reset_index(drop=True),
+        early[pd.to_datetime(early["as_of"]) <= last_full_week].reset_index(drop=True),
+    )
+
+
+def test_weekly_counts_sum_the_days_of_each_week() -> None:
+    counts, totals, when = _series(days=21)
+    weeks, n, total, ends = weekly(counts, totals, when)
+    assert list(weeks) == [pd.Timestamp(START) + timedelta(weeks=k) for k in range(3)]
+    assert np.array_equal(n.sum(axis=0), counts.sum(axis=0)) and total.tolist() == [140.0] * 3
+    assert ends[-1] == when[-1]
+
+
+def _digests(days: int = 200, per_day: int = 15, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Papers of six topics with filler words, and "gaussian splatting" in topic 1 rising from day 120."""
+    rng = np.random.default_rng(seed)
+    filler = ["graph", "protein", "speech", "table", "music", "weather", "chemistry", "robot", "legal", "finance"]
+    papers, sightings = [], []
+    for d in range(days):
+        for k in range(per_day):
+            words = list(rng.choice(filler, size=3, replace=False))
+            topic = k % 6
+            if rng.random() < (0.01 if d < 120 else 0.12):
+                words.append("gaussian splatting")
+                topic = 1
+            pid = f"p{d}-{k}"
+            papers.append({"paper_id": pid, "title": " ".join(words), "abstract": " ".join(rng.permutation(words)),
+                           "topic_id": topic})  # fmt: skip
+            sightings.append({"paper_id": pid, "digest_date": date(2025, 1, 1) + timedelta(days=d)})
+    papers_df = pd.DataFrame(papers)
+    return papers_df.drop(columns="topic_id"), pd.DataFrame(sightings), papers_df[["paper_id", "topic_id"]]
+
+
+def test_the_table_says_since_when_a_research_term_is_flagged_and_shuffled_dates_flag_next_to_nothing() -> None:
+    papers, sightings, topics = _digests()
+    table, history = phrase_trends(papers, sightings, topics, CONFIG, VectorizerConfig())
+    listed = table[table["status"] != "steady"].set_index("term")  # one of the three words, the others its variants
+    assert len(listed) == 1 and listed.index[0] in {"gaussian", "splatting", "gaussian splatting"}
+    row = listed.iloc[0]
+    assert row["status"] == "rising" and row["since"] is not None
+    assert date(2025, 5, 1) <= row["since"] <= date(2025, 6, 15), row["since"]
+    rising = history.loc[history["status"] != "fading", "term"]
+    assert len(rising) and all("gaussian" in t or "splatting" in t for t in rising)
+    rng = np.random.default_rng(1)
+    flagged = []
+    for _ in range(5):
+        _, shuffled = phrase_trends(papers, permuted_dates(sightings, "digest_date", rng), topics, CONFIG,
+                                    VectorizerConfig())  # fmt: skip
+        flagged.append(shuffled["term"].nunique() / len(table))
+    assert np.mean(flagged) <= 0.05, flagged
+
+
+def test_lifts_are_each_phrase_s_largest_area_over_its_share_of_all_papers() -> None:
+    """Phrase 0 is in papers 0, 3 and 4: two of its three in area 1, which holds 2 of the 8 assigned papers, so
+    (2 / 3) / (2 / 8) = 8 / 3. Phrase 1 is only in an unassigned paper: 1."""
+    topic_of = np.array([0, 0, 0, 1, 1, 0, 0, 0, -1])
+    rows, cols = [0, 3, 4, 8], [0, 0, 0, 1]
+    x = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(9, 2))
+    assert np.allclose(lifts(x, topic_of, np.array([0, 1])), [8 / 3, 1.0])
+    assert np.allclose(lifts(x, topic_of, np.array([1])), [1.0])
