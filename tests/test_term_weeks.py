@@ -111,3 +111,12 @@ def test_lifts_are_each_phrase_s_largest_area_over_its_share_of_all_papers() -> 
     x = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(9, 2))
     assert np.allclose(lifts(x, topic_of, np.array([0, 1])), [8 / 3, 1.0])
     assert np.allclose(lifts(x, topic_of, np.array([1])), [1.0])
+
+
+def test_a_thin_tail_of_old_papers_starts_no_history() -> None:
+    """Two papers a week for 50 weeks (arXiv's tail back to 1999), then 100 a week: the history starts
+    MIN_WEEKS after the first full week, as the topics' does."""
+    from papertrends.term_weeks import dense_week
+
+    assert dense_week(np.array([2.0] * 50 + [100.0] * 30)) == 50
+    assert dense_week(np.array([100.0] * 30)) == 0

@@ -24,7 +24,7 @@ from papertrends import frames
 from papertrends.changes import MIN_SEGMENT, RISE
 from papertrends.config import TrendsConfig
 from papertrends.status_rules import KEEP
-from papertrends.trends import MIN_WEEKS, benjamini_hochberg
+from papertrends.trends import DENSE, MIN_WEEKS, benjamini_hochberg
 
 COLUMNS = list(frames.TERM_HISTORY)
 
@@ -49,20 +49,21 @@ def phrase_history(
     """The weeks each phrase was emerging, rising or fading: as_of (the end of the week), term, status, ratio (its
     recent share over its earlier share), q value and since (the first week of this run of flags). `counts`:
     digest days x phrases, the papers listed that day that use each phrase; `totals`: the day's papers; `when`:
-    the days, sorted. Weeks start `MIN_WEEKS` into the data."""
+    the days, sorted. Weeks start `MIN_WEEKS` after the first dense week (`dense_week`)."""
     weeks, n, total, ends = weekly(counts, totals, when)
     rows = []
     flagged = np.zeros(n.shape[1], dtype="U8")
     started = np.full(n.shape[1], None, dtype=object)
     index = np.arange(len(weeks))
-    for w in range(MIN_WEEKS, len(weeks)):
+    share = n / np.maximum(total, 1)[:, None]
+    for w in range(dense_week(total) + MIN_WEEKS, len(weeks)):
         as_of = weeks[w] + timedelta(days=6) if w < len(weeks) - 1 else ends[w]
         recent = (weeks > as_of - timedelta(days=config.emerging_days)) & (index <= w)
         past = (weeks >= as_of - timedelta(days=config.window_days)) & ~recent & (index < w)
         if past.sum() < MIN_SEGMENT or recent.sum() < 2:
             continue
         days = (when <= as_of) & (when >= as_of - timedelta(days=config.window_days)) & (totals > 0)
-        status, ratio, q = _week(n, total, recent, past, flagged, config)
+        status, ratio, q = _week(n, share, total, recent, past, flagged, config)
         slope, slope_q = _slope_status((when[days] - when[days].min()).days.to_numpy(dtype=float),
                                        counts[days], totals[days], flagged, config)  # fmt: skip
         status = np.where(status == "rising", "emerging", np.where(status == "", slope, status))
@@ -108,7 +109,15 @@ def slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np
     return slope * 30, p
 
 
-def _week(n: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray, before: np.ndarray,
+def dense_week(total: np.ndarray) -> int:
+    """The first week holding `trends.DENSE` times the papers of the week a typical paper was listed in (as the
+    topics' history starts: `trends.dense_start`): arXiv's thin tail back to 1999 starts no history."""
+    ordered = np.sort(total)
+    typical = ordered[np.searchsorted(np.cumsum(ordered), ordered.sum() / 2)]
+    return int(np.argmax(total >= DENSE * typical))
+
+
+def _week(n: np.ndarray, share: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray, before: np.ndarray,
           config: TrendsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """One week's step test: "rising" (to be called emerging), "fading" or "" for every phrase, its ratio and q
     value."""
@@ -119,7 +128,6 @@ def _week(n: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray
     up = ratio >= 1
     expected = n1 / (n1 + n0)
     counted = np.where(up, stats.binom.sf(k1 - 1, k1 + k0, expected), stats.binom.cdf(k1, k1 + k0, expected))
-    share = n / np.maximum(total, 1)[:, None]
     p = np.maximum(counted, _welch(share[recent], share[past], up))
     tested = np.where(up, k1, k0 * expected / (1 - expected)) >= config.min_papers
     p = np.where(tested & (k1 + k0 > 0), p, 1.0)
