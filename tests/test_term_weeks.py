@@ -39,6 +39,7 @@ def test_a_step_is_flagged_in_the_weeks_after_it_and_a_steady_phrase_never() -> 
     assert step <= first <= step + timedelta(days=30), first
     assert set(mine["status"]) <= {"emerging", "rising"}
     assert (pd.to_datetime(mine["since"]) <= pd.to_datetime(mine["as_of"])).all()
+    assert mine["since"].nunique() == 1 and mine["since"].iloc[0] == mine["as_of"].min()  # emerging, rising: one run
 
 
 def test_a_week_reads_no_digest_after_it() -> None:
@@ -116,7 +117,7 @@ def test_lifts_are_each_phrase_s_largest_area_over_its_share_of_all_papers() -> 
 def test_a_thin_tail_of_old_papers_starts_no_history() -> None:
     """Two papers a week for 50 weeks (arXiv's tail back to 1999), then 100 a week: the history starts
     MIN_WEEKS after the first full week, as the topics' does."""
-    from papertrends.term_weeks import dense_week
+    from papertrends.changes import dense_week
 
     assert dense_week(np.array([2.0] * 50 + [100.0] * 30)) == 50
     assert dense_week(np.array([100.0] * 30)) == 0

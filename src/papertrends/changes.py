@@ -18,6 +18,7 @@ from scipy import stats
 
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 FILTERED_WEEKS = 2000  # longer series skip `could_rise`: 2 million runs of weeks, 16 MB an array
+DENSE = 0.1  # a week is dense when it holds this share of the papers of the week a typical paper was listed in
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
 
 
@@ -137,3 +138,12 @@ def climb_onset(share: np.ndarray, weight: np.ndarray) -> int | None:
     if not np.isfinite(sse).any():
         return None
     return int(np.flatnonzero(keep)[int(np.argmin(sse))])
+
+
+def dense_week(total: np.ndarray) -> int:
+    """Of weekly totals in week order, the first dense week: one holding at least `DENSE` times the papers of the
+    week a typical paper was listed in (the paper-weighted median of the totals). Where histories start
+    (`trends.dense_start`, `term_weeks.phrase_history`)."""
+    ordered = np.sort(total)
+    typical = ordered[np.searchsorted(np.cumsum(ordered), ordered.sum() / 2)]
+    return int(np.argmax(total >= DENSE * typical))

@@ -21,10 +21,10 @@ import pandas as pd
 from scipy import stats
 
 from papertrends import frames
-from papertrends.changes import MIN_SEGMENT, RISE
+from papertrends.changes import MIN_SEGMENT, RISE, dense_week
 from papertrends.config import TrendsConfig
 from papertrends.status_rules import KEEP
-from papertrends.trends import DENSE, MIN_WEEKS, benjamini_hochberg
+from papertrends.trends import MIN_WEEKS, benjamini_hochberg
 
 COLUMNS = list(frames.TERM_HISTORY)
 
@@ -49,7 +49,8 @@ def phrase_history(
     """The weeks each phrase was emerging, rising or fading: as_of (the end of the week), term, status, ratio (its
     recent share over its earlier share), q value and since (the first week of this run of flags). `counts`:
     digest days x phrases, the papers listed that day that use each phrase; `totals`: the day's papers; `when`:
-    the days, sorted. Weeks start `MIN_WEEKS` after the first dense week (`dense_week`)."""
+    the days, sorted. Weeks start `MIN_WEEKS` after the first dense week (`changes.dense_week`: arXiv's thin tail
+    back to 1999 starts no history, as it starts none for the topics)."""
     weeks, n, total, ends = weekly(counts, totals, when)
     rows = []
     flagged = np.zeros(n.shape[1], dtype="U8")
@@ -68,7 +69,8 @@ def phrase_history(
                                        counts[days], totals[days], flagged, config)  # fmt: skip
         status = np.where(status == "rising", "emerging", np.where(status == "", slope, status))
         q = np.where(status == slope, slope_q, q)
-        started[(status != "") & (status != flagged)] = as_of.date()
+        direction = np.where(status == "emerging", "rising", status)  # emerging, then rising: one run of flags
+        started[(direction != "") & (direction != np.where(flagged == "emerging", "rising", flagged))] = as_of.date()
         flagged = status
         for j in np.flatnonzero(status != ""):
             rows.append(
@@ -107,14 +109,6 @@ def slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np
         t = np.where(se > 0, slope / se, 0.0)
     p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), dof), 1.0)
     return slope * 30, p
-
-
-def dense_week(total: np.ndarray) -> int:
-    """The first week holding `trends.DENSE` times the papers of the week a typical paper was listed in (as the
-    topics' history starts: `trends.dense_start`): arXiv's thin tail back to 1999 starts no history."""
-    ordered = np.sort(total)
-    typical = ordered[np.searchsorted(np.cumsum(ordered), ordered.sum() / 2)]
-    return int(np.argmax(total >= DENSE * typical))
 
 
 def _week(n: np.ndarray, share: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray, before: np.ndarray,

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from papertrends import frames
-from papertrends.changes import MIN_SEGMENT, RISE, climb_onset, rise_p, rising_change_point
+from papertrends.changes import MIN_SEGMENT, RISE, climb_onset, dense_week, rise_p, rising_change_point
 from papertrends.config import TrendsConfig
 from papertrends.status_rules import GONE_CHANCE as GONE_CHANCE  # still importable from here
 from papertrends.status_rules import KEEP as KEEP  # still importable from here
@@ -40,7 +40,6 @@ COLUMNS = list(frames.TRENDS)
 HISTORY_COLUMNS = list(frames.HISTORY)
 RULES = 8  # the rules' version: raise it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of dense data before a status is given at all (the history starts there)
-DENSE = 0.1  # a week is dense when it holds this share of the papers of the week a typical paper was listed in
 
 
 def slope_test(days: np.ndarray, share: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
@@ -238,16 +237,12 @@ def history_and_table(
 
 
 def dense_start(frame: pd.DataFrame, dates: pd.Series) -> pd.Timestamp:
-    """The first day of the first dense week: one whose digests hold at least `DENSE` times the papers of the week
-    a typical paper was listed in (the paper-weighted median of the weekly totals). A thin tail of old papers
-    before it (arXiv's publication dates reach back to 1999, a paper or two a week) starts no history: a status
-    at a week of two papers says nothing, and computing those weeks was most of a large corpus's history."""
+    """The first day of the first dense week (`changes.dense_week`). A thin tail of old papers before it (arXiv's
+    publication dates reach back to 1999, a paper or two a week) starts no history: a status at a week of two papers
+    says nothing, and computing those weeks was most of a large corpus's history."""
     days = frame.assign(day=dates.to_numpy()).drop_duplicates("day")[["day", "total"]]
     weekly = days.groupby(days["day"].dt.to_period("W-SUN"))["total"].sum().sort_index()
-    ordered = np.sort(weekly.to_numpy(dtype=float))
-    typical = ordered[np.searchsorted(np.cumsum(ordered), ordered.sum() / 2)]
-    dense = weekly[weekly >= DENSE * typical]
-    start = dense.index[0].start_time
+    start = weekly.index[dense_week(weekly.to_numpy(dtype=float))].start_time
     return max(start, dates.min())
 
 

@@ -94,11 +94,6 @@ def status_changes(data: ReportInput, weeks: int = 8) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: (c["as_of"], c["topic_id"]), reverse=True)
 
 
-def _day(value: object) -> str:
-    """A date as YYYY-MM-DD, or "" for none."""
-    return "" if value is None or pd.isna(value) else str(value)[:10]
-
-
 def term_rows(data: ReportInput, status: str, n: int = 15, topic_id: int | None = None) -> list[dict[str, Any]]:
     """The phrases rising (or fading) most for their size, across topics or in one topic."""
     terms = data.term_trends
@@ -112,7 +107,7 @@ def term_rows(data: ReportInput, status: str, n: int = 15, topic_id: int | None 
     return [{"term": r.term, "effect": float(r.effect), "relative": float(r.relative), "q_value": float(r.q_value),
              "papers": int(r.papers), "first_seen": str(r.first_seen)[:10], "n_topics": int(r.n_topics),
              "topic_ids": [int(t) for t in str(r.topic_ids or "").split()],
-             "variants": str(getattr(r, "variants", "") or ""), "since": _day(getattr(r, "since", None))}
+             "variants": str(getattr(r, "variants", "") or ""), "since": str(as_date(getattr(r, "since", None)) or "")}
             for r in terms.itertuples()]  # fmt: skip
 
 
