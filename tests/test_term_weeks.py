@@ -121,3 +121,34 @@ def test_a_thin_tail_of_old_papers_starts_no_history() -> None:
 
     assert dense_week(np.array([2.0] * 50 + [100.0] * 30)) == 50
     assert dense_week(np.array([100.0] * 30)) == 0
+
+
+def test_a_phrase_whose_weekly_count_swings_needs_a_larger_step() -> None:
+    """Two phrases with 4 papers a week on average for 30 weeks, then 8 a week for 4: the same counts, twice the
+    rate. One had 4 every week: the step is flagged. The other came in bursts (12 every third week): its past
+    swings 8 times as much as chance would have it, and the same step is within those swings."""
+    from papertrends.term_weeks import _counted
+
+    past, recent = np.arange(34) < 30, np.arange(34) >= 30
+    even = np.r_[[4.0] * 30, [8.0] * 4]
+    bursts = np.r_[[0.0, 0.0, 12.0] * 10, [16.0, 0.0, 16.0, 0.0]]
+    total = np.full(34, 140.0)
+    ratio, q = _counted(np.column_stack([even, bursts]), total, recent, past, CONFIG)
+    assert np.allclose(ratio, 2.0)
+    assert q[0] < 0.01 and q[1] > 0.05, q
+
+
+def test_a_research_term_gathers_in_one_area_beyond_chance_and_is_more_than_numbers() -> None:
+    """Two areas of four papers each. A phrase in 3 papers, all in area 0: the chance that some area holds all 3
+    of them is 2 x 0.5^3 = 0.25. "14b" and "2025" are only numbers, "gpt 4o" names a model."""
+    from papertrends.terms import gathering_chance, research_terms
+
+    topic_of = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    x = sparse.csc_matrix((np.ones(3), ([0, 1, 2], [0, 0, 0])), shape=(8, 1))
+    assert np.allclose(gathering_chance(x, topic_of, np.array([0])), [0.25])
+
+    many = 40  # papers in area 0 of 160 (a quarter): each phrase is in all of them
+    topic_of = np.r_[np.zeros(many, dtype=int), np.arange(120) % 3 + 1]
+    x = sparse.csc_matrix(np.r_[np.ones((many, 3)), np.zeros((120, 3))])
+    named, lift = research_terms(x, np.array(["14b", "2025", "gpt 4o"]), topic_of)
+    assert np.allclose(lift, 4.0) and named.tolist() == [False, False, True]

@@ -2,11 +2,17 @@
 
 A research line that no topic holds can still be named by its words: "world models" rose in the digests' share
 weeks before any topic did. `terms.term_trends` tests every phrase once, over the trailing year; this module asks
-each week whether a phrase's share of the papers listed in the last `emerging_days` is at least `RISE` times its
-share in the rest of the trailing `window_days` (or at most 1 / `RISE` of it), by both tests that a topic's rise
-gets (`changes.rise_p`): Welch's t-test on the weekly shares and an exact binomial test on the papers, the larger
-p-value of the two. The p-values are Benjamini-Hochberg corrected across the phrases tested that week, and a phrase
+each week whether a phrase's share of the papers listed recently (the last `SHORT_DAYS`, and the last
+`emerging_days`) is at least `RISE` times its share in the rest of the trailing `window_days` (or at most 1 / `RISE`
+of it). The test counts papers: an exact binomial test, and the same count's z-test with its variance widened by
+the phrase's own overdispersion in the earlier weeks (a quasi-binomial test: a phrase whose weekly count swings
+more than chance would have it needs a larger step); the larger p-value of the two is kept. The p-values are
+Benjamini-Hochberg corrected across the phrases tested that week, Bonferroni across the two windows, and a phrase
 flagged one week keeps its flag under `KEEP` times alpha (the topics' hysteresis).
+
+Welch's t-test on the weekly shares, the topics' guard against overdispersion, was tried first: with eight recent
+weeks against 4,000 phrases it flagged two of them in 70 weeks of hf-daily-api. The dispersion estimated from a
+phrase's own past weeks guards the same way without giving up the counts (with shuffled dates: 0-6 of 2,600 terms).
 
 The topics' change points (PELT per series, per week) cost 650 s for the 3,785 research terms of 6,141 papers:
 this test is the same comparison of a recent window with the past, computed for every phrase at once.
@@ -27,6 +33,7 @@ from papertrends.status_rules import KEEP
 from papertrends.trends import MIN_WEEKS, benjamini_hochberg
 
 COLUMNS = list(frames.TERM_HISTORY)
+SHORT_DAYS = 28  # a step is also looked for in the last four weeks: a line that jumped this month shows this month
 
 
 Weeks = tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, pd.DatetimeIndex]
@@ -56,15 +63,18 @@ def phrase_history(
     flagged = np.zeros(n.shape[1], dtype="U8")
     started = np.full(n.shape[1], None, dtype=object)
     index = np.arange(len(weeks))
-    share = n / np.maximum(total, 1)[:, None]
     for w in range(dense_week(total) + MIN_WEEKS, len(weeks)):
         as_of = weeks[w] + timedelta(days=6) if w < len(weeks) - 1 else ends[w]
-        recent = (weeks > as_of - timedelta(days=config.emerging_days)) & (index <= w)
-        past = (weeks >= as_of - timedelta(days=config.window_days)) & ~recent & (index < w)
-        if past.sum() < MIN_SEGMENT or recent.sum() < 2:
+        year = (weeks >= as_of - timedelta(days=config.window_days)) & (index <= w)
+        windows = []
+        for recent_days in sorted({SHORT_DAYS, config.emerging_days}):
+            recent = year & (weeks > as_of - timedelta(days=recent_days))
+            if (year & ~recent).sum() >= MIN_SEGMENT and recent.sum() >= 2:
+                windows.append((recent, year & ~recent))
+        if not windows:
             continue
         days = (when <= as_of) & (when >= as_of - timedelta(days=config.window_days)) & (totals > 0)
-        status, ratio, q = _week(n, share, total, recent, past, flagged, config)
+        status, ratio, q = _step(n, total, windows, flagged, config)
         slope, slope_q = _slope_status((when[days] - when[days].min()).days.to_numpy(dtype=float),
                                        counts[days], totals[days], flagged, config)  # fmt: skip
         status = np.where(status == "rising", "emerging", np.where(status == "", slope, status))
@@ -111,39 +121,46 @@ def slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np
     return slope * 30, p
 
 
-def _week(n: np.ndarray, share: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray, before: np.ndarray,
+def _step(n: np.ndarray, total: np.ndarray, windows: list[tuple[np.ndarray, np.ndarray]], before: np.ndarray,
           config: TrendsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """One week's step test: "rising" (to be called emerging), "fading" or "" for every phrase, its ratio and q
-    value."""
+    """One week's step test over its (recent, past) windows of weeks: "rising" (to be called emerging), "fading" or
+    "" for every phrase, its ratio and q value (in the window that moved it most surely)."""
+    best_q, best_ratio, best_big = np.full(n.shape[1], 2.0), np.ones(n.shape[1]), np.zeros(n.shape[1], dtype=bool)
+    for recent, past in windows:
+        ratio, q = _counted(n, total, recent, past, config)
+        q = np.minimum(q * len(windows), 1.0)  # Bonferroni across the windows
+        big = np.where(ratio >= 1, ratio >= RISE, ratio <= 1 / RISE)  # a step of at least RISE either way
+        take = (big > best_big) | ((big == best_big) & (q < best_q))
+        best_q, best_ratio, best_big = np.where(take, q, best_q), np.where(take, ratio, best_ratio), big | best_big
+    kept = config.alpha * KEEP
+    rising = (best_ratio >= RISE) & (best_q < np.where(before == "emerging", kept, config.alpha))
+    fading = (best_ratio <= 1 / RISE) & (best_q < np.where(before == "fading", kept, config.alpha))
+    return np.where(rising, "rising", np.where(fading, "fading", "")), best_ratio, best_q
+
+
+def _counted(n: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray,
+             config: TrendsConfig) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Every phrase's share in the `recent` weeks over its share in the `past` ones, and the BH q value that the
+    recent papers are as many as the past share would give: the larger p of the exact binomial test and the
+    quasi-binomial one (its variance times the dispersion of the phrase's past weekly counts, at least 1)."""
     k1, k0 = n[recent].sum(axis=0), n[past].sum(axis=0)
     n1, n0 = total[recent].sum(), total[past].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(k0 > 0, (k1 / n1) / (k0 / n0), np.inf)
     up = ratio >= 1
     expected = n1 / (n1 + n0)
-    counted = np.where(up, stats.binom.sf(k1 - 1, k1 + k0, expected), stats.binom.cdf(k1, k1 + k0, expected))
-    p = np.maximum(counted, _welch(share[recent], share[past], up))
-    tested = np.where(up, k1, k0 * expected / (1 - expected)) >= config.min_papers
-    p = np.where(tested & (k1 + k0 > 0), p, 1.0)
-    q = benjamini_hochberg(p)
-    kept = config.alpha * KEEP
-    rising = up & (ratio >= RISE) & (q < np.where(before == "emerging", kept, config.alpha))
-    fading = ~up & (ratio <= 1 / RISE) & (q < np.where(before == "fading", kept, config.alpha))
-    return np.where(rising, "rising", np.where(fading, "fading", "")), ratio, q
-
-
-def _welch(after: np.ndarray, before: np.ndarray, greater: np.ndarray) -> np.ndarray:
-    """One-sided Welch p-values per column: that `after`'s mean exceeds `before`'s where `greater`, else that it
-    is below it (rows: weeks). A column whose weeks do not vary at all gives 1 (nothing to test), as does a
-    t statistic that points the other way."""
-    m1, m0 = after.mean(axis=0), before.mean(axis=0)
-    v1, v0 = after.var(axis=0, ddof=1) / len(after), before.var(axis=0, ddof=1) / len(before)
-    se2 = v1 + v0
+    m = k1 + k0
+    exact = np.where(up, stats.binom.sf(k1 - 1, m, expected), stats.binom.cdf(k1, m, expected))
+    rate = k0 / n0
+    weekly_expected = np.outer(total[past], rate)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = (m1 - m0) / np.sqrt(se2)
-        dof = se2**2 / (v1**2 / (len(after) - 1) + v0**2 / (len(before) - 1))
-    p = stats.t.sf(np.where(greater, t, -t), np.nan_to_num(dof, nan=1.0))
-    return np.where(np.isfinite(t) & (se2 > 0), p, 1.0)
+        pearson = np.where(weekly_expected > 0, (n[past] - weekly_expected) ** 2 / (weekly_expected * (1 - rate)), 0)
+        dispersion = np.maximum(1.0, pearson.sum(axis=0) / max(int(past.sum()) - 1, 1))
+        z = (k1 - m * expected) / np.sqrt(dispersion * m * expected * (1 - expected))
+    quasi = np.nan_to_num(np.where(up, stats.norm.sf(z), stats.norm.cdf(z)), nan=1.0)
+    tested = np.where(up, k1, k0 * expected / (1 - expected)) >= config.min_papers
+    p = np.where(tested & (m > 0), np.maximum(exact, quasi), 1.0)
+    return ratio, benjamini_hochberg(p)
 
 
 def since(history: pd.DataFrame, status: pd.Series, as_of: object) -> pd.Series:
