@@ -336,8 +336,9 @@ def phrase_false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, i
         uses[x[:, column[str(term)]].indices] = True
         first = pd.Timestamp(rows["as_of"].min())
         rose, ratio = moved(pd.Series(uses, index=papers["paper_id"].to_numpy()), sightings, first)
-        flags.append({"term": str(term), "first_flag": str(first.date()), "words_ratio": round(ratio, 2),
-                      "false": not rose})  # fmt: skip
+        by = str(rows.loc[pd.to_datetime(rows["as_of"]) == first, "status"].iloc[0])  # the step test or the slope
+        flags.append({"term": str(term), "first_flag": str(first.date()), "status": by,
+                      "words_ratio": round(ratio, 2), "false": not rose})  # fmt: skip
     return len(flags), sum(f["false"] for f in flags), flags
 
 
@@ -435,6 +436,8 @@ def main() -> None:
         "flagged_within_30_days": sum(r["flagged_30"] for r in with_onset),
         "flagged_within_30_days_by_topics": sum(r["topic_flagged_30"] for r in with_onset),
         "phrases_flagged": n_phrase_flags, "phrase_false_alarms": n_phrase_false, "phrase_flags": phrase_false,
+        "phrases_first_emerging": sum(f["status"] == "emerging" for f in phrase_false),
+        "phrase_false_alarms_first_emerging": sum(f["status"] == "emerging" and f["false"] for f in phrase_false),
         "onset_said_within_30_days": sum(r["said_error_days"] is not None and abs(r["said_error_days"]) <= 30
                                          for r in with_onset),
     }  # fmt: skip
@@ -469,7 +472,9 @@ def main() -> None:
     print(f"covered {summary['covered']} of {len(rows)} (F1 >= 0.5 or a phrase), {summary['with_topic']} by a topic "
           f"of F1 >= 0.5; flagged within 30 days of the onset: {summary['flagged_within_30_days']} of "
           f"{len(with_onset)} by a topic or a phrase ({summary['flagged_within_30_days_by_topics']} by a topic); "
-          f"research terms ever flagged rising: {n_phrase_flags}, {n_phrase_false} of them false alarms; "
+          f"research terms ever flagged rising: {n_phrase_flags}, {n_phrase_false} of them false alarms "
+          f"({summary['phrase_false_alarms_first_emerging']} of the {summary['phrases_first_emerging']} first "
+          f"flagged by the step test); "
           f"the onset said with the flag within 30 days of the words' onset: "
           f"{summary['onset_said_within_30_days']}; {summary['topics']} areas, "
           f"{summary['research_lines']} research lines")  # fmt: skip
