@@ -127,13 +127,12 @@ def test_a_phrase_whose_weekly_count_swings_needs_a_larger_step() -> None:
     """Two phrases with 4 papers a week on average for 30 weeks, then 8 a week for 4: the same counts, twice the
     rate. One had 4 every week: the step is flagged. The other came in bursts (12 every third week): its past
     swings 8 times as much as chance would have it, and the same step is within those swings."""
-    from papertrends.term_weeks import _counted
+    from papertrends.term_weeks import _counted, _running
 
-    past, recent = np.arange(34) < 30, np.arange(34) >= 30
     even = np.r_[[4.0] * 30, [8.0] * 4]
     bursts = np.r_[[0.0, 0.0, 12.0] * 10, [16.0, 0.0, 16.0, 0.0]]
-    total = np.full(34, 140.0)
-    ratio, q = _counted(np.column_stack([even, bursts]), total, recent, past, CONFIG)
+    n, total = np.column_stack([even, bursts]), np.full(34, 140.0)
+    ratio, q = _counted(_running(n, total, n**2 / total[:, None]), (30, 34), (0, 30), CONFIG)
     assert np.allclose(ratio, 2.0)
     assert q[0] < 0.01 and q[1] > 0.05, q
 

@@ -57,26 +57,31 @@ def phrase_history(
     recent share over its earlier share), q value and since (the first week of this run of flags). `counts`:
     digest days x phrases, the papers listed that day that use each phrase; `totals`: the day's papers; `when`:
     the days, sorted. Weeks start `MIN_WEEKS` after the first dense week (`changes.dense_week`: arXiv's thin tail
-    back to 1999 starts no history, as it starts none for the topics)."""
+    back to 1999 starts no history, as it starts none for the topics). Every window's sums are differences of
+    running sums, so a week costs the same whatever its windows' lengths."""
     weeks, n, total, ends = weekly(counts, totals, when)
+    week_sums = _running(n, total, n**2 / np.maximum(total, 1)[:, None])
+    live = totals > 0
+    day, day_when, papers, weight = _day_numbers(when[live]), when[live], counts[live], totals[live]
+    day_sums = _running(papers, weight, weight * day, weight * day**2, papers * day[:, None],
+                        papers**2 / weight[:, None])  # fmt: skip
     rows = []
     flagged = np.zeros(n.shape[1], dtype="U8")
     started = np.full(n.shape[1], None, dtype=object)
-    index = np.arange(len(weeks))
     for w in range(dense_week(total) + MIN_WEEKS, len(weeks)):
         as_of = weeks[w] + timedelta(days=6) if w < len(weeks) - 1 else ends[w]
-        year = (weeks >= as_of - timedelta(days=config.window_days)) & (index <= w)
+        first = int(weeks.searchsorted(as_of - timedelta(days=config.window_days)))
         windows = []
         for recent_days in sorted({SHORT_DAYS, config.emerging_days}):
-            recent = year & (weeks > as_of - timedelta(days=recent_days))
-            if (year & ~recent).sum() >= MIN_SEGMENT and recent.sum() >= 2:
-                windows.append((recent, year & ~recent))
+            cut = max(int(weeks.searchsorted(as_of - timedelta(days=recent_days), side="right")), first)
+            if cut - first >= MIN_SEGMENT and w + 1 - cut >= 2:
+                windows.append(((cut, w + 1), (first, cut)))
         if not windows:
             continue
-        days = (when <= as_of) & (when >= as_of - timedelta(days=config.window_days)) & (totals > 0)
-        status, ratio, q = _step(n, total, windows, flagged, config)
-        slope, slope_q = _slope_status((when[days] - when[days].min()).days.to_numpy(dtype=float),
-                                       counts[days], totals[days], flagged, config)  # fmt: skip
+        status, ratio, q = _step(week_sums, windows, flagged, config)
+        days = (int(day_when.searchsorted(as_of - timedelta(days=config.window_days))),
+                int(day_when.searchsorted(as_of, side="right")))  # fmt: skip
+        slope, slope_q = _slope_status(day_sums, days, flagged, config)
         status = np.where(status == "rising", "emerging", np.where(status == "", slope, status))
         q = np.where(status == slope, slope_q, q)
         direction = np.where(status == "emerging", "rising", status)  # emerging, then rising: one run of flags
@@ -89,14 +94,29 @@ def phrase_history(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _slope_status(days: np.ndarray, counts: np.ndarray, totals: np.ndarray, before: np.ndarray,
+def _running(*series: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each series' running sums along its first axis, from a row of zeros: the sum over rows [a, b) is
+    sums[b] - sums[a]."""
+    return tuple(np.concatenate([np.zeros((1, *x.shape[1:])), np.cumsum(x, axis=0)]) for x in series)
+
+
+def _day_numbers(when: pd.DatetimeIndex) -> np.ndarray:
+    """Days counted back from the last: the windows tested lie near 0, where squares lose no digits."""
+    return (when - when[-1]).days.to_numpy(dtype=float) if len(when) else np.zeros(0)
+
+
+def _slope_status(sums: tuple[np.ndarray, ...], days: tuple[int, int], before: np.ndarray,
                   config: TrendsConfig) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The trailing window's trend test of every phrase (what `terms.term_trends` reports on the week's last day):
-    "rising", "fading" or "", and the q values. A flag of the week before is kept under `KEEP` times alpha."""
-    if len(days) < 4 or np.ptp(days) == 0:
-        return np.zeros(counts.shape[1], dtype="U8"), np.ones(counts.shape[1])
-    effect, p = slopes(days, counts / totals[:, None], totals)
-    p = np.where(counts.sum(axis=0) >= config.min_papers, p, 1.0)
+    """The trailing window's trend test of every phrase (what `terms.term_trends` reports on the week's last day)
+    over the digest days [a, b) of the running sums (papers, all papers, all papers x day and x day^2, papers x
+    day, papers^2 / all papers): "rising", "fading" or "", and the q values. A flag of the week before is kept under
+    `KEEP` times alpha."""
+    a, b = days
+    papers, total, day, day2, day_papers, papers2 = (s[b] - s[a] for s in sums)
+    if b - a < 4 or total <= 0 or day2 * total - day**2 <= 0:
+        return np.zeros(len(papers), dtype="U8"), np.ones(len(papers))
+    effect, p = _slope_from_sums(b - a, total, day, day2, papers, day_papers, papers2)
+    p = np.where(papers >= config.min_papers, p, 1.0)
     q = benjamini_hochberg(p)
     direction = np.where(effect > 0, "rising", "fading")
     kept = (before == direction) | ((before == "emerging") & (direction == "rising"))
@@ -106,28 +126,39 @@ def _slope_status(days: np.ndarray, counts: np.ndarray, totals: np.ndarray, befo
 
 def slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`trends.slope_test` for every column of `shares` at once: (slope per 30 days, two-sided p-value)."""
-    n = len(days)
-    w = weight / weight.sum()
-    x = days - w @ days
-    sxx = w @ x**2
-    y_bar = w @ shares
-    slope = (w * x) @ (shares - y_bar) / sxx
-    resid = shares - (y_bar + np.outer(x, slope))
+    x = days - days.mean()  # the same test wherever the days are counted from
+    papers = shares * weight[:, None]
+    return _slope_from_sums(len(days), weight.sum(), weight @ x, weight @ x**2, papers.sum(axis=0), x @ papers,
+                            (papers * shares).sum(axis=0))  # fmt: skip
+
+
+def _slope_from_sums(n: int, total: float, day: float, day2: float, papers: np.ndarray, day_papers: np.ndarray,
+                     papers2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The weighted least-squares slope of each phrase's daily share on the day, weighted by the day's papers, from
+    the window's sums (n days; all papers; their sums of day and day^2; each phrase's papers, day x papers and
+    papers^2 / all papers): (slope per 30 days, two-sided p-value of its t statistic, n - 2 degrees of freedom)."""
+    mean_day = day / total
+    sxx = day2 / total - mean_day**2
+    y_bar = papers / total
+    sxy = day_papers / total - mean_day * y_bar
+    slope = sxy / sxx
+    residual = np.maximum(papers2 / total - y_bar**2 - slope * sxy, 0)  # the weighted mean squared residual
     dof = n - 2
-    se = np.sqrt(np.maximum(n * (w @ resid**2) / dof, 0) / (n * sxx))
+    se = np.sqrt(residual / dof / sxx)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, slope / se, 0.0)
     p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), dof), 1.0)
     return slope * 30, p
 
 
-def _step(n: np.ndarray, total: np.ndarray, windows: list[tuple[np.ndarray, np.ndarray]], before: np.ndarray,
-          config: TrendsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """One week's step test over its (recent, past) windows of weeks: "rising" (to be called emerging), "fading" or
+def _step(sums: tuple[np.ndarray, ...], windows: list[tuple[tuple[int, int], tuple[int, int]]],
+          before: np.ndarray, config: TrendsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """One week's step test over its (recent, past) ranges of weeks: "rising" (to be called emerging), "fading" or
     "" for every phrase, its ratio and q value (in the window that moved it most surely)."""
-    best_q, best_ratio, best_big = np.full(n.shape[1], 2.0), np.ones(n.shape[1]), np.zeros(n.shape[1], dtype=bool)
+    size = len(before)
+    best_q, best_ratio, best_big = np.full(size, 2.0), np.ones(size), np.zeros(size, dtype=bool)
     for recent, past in windows:
-        ratio, q = _counted(n, total, recent, past, config)
+        ratio, q = _counted(sums, recent, past, config)
         q = np.minimum(q * len(windows), 1.0)  # Bonferroni across the windows
         big = np.where(ratio >= 1, ratio >= RISE, ratio <= 1 / RISE)  # a step of at least RISE either way
         take = (big > best_big) | ((big == best_big) & (q < best_q))
@@ -138,13 +169,14 @@ def _step(n: np.ndarray, total: np.ndarray, windows: list[tuple[np.ndarray, np.n
     return np.where(rising, "rising", np.where(fading, "fading", "")), best_ratio, best_q
 
 
-def _counted(n: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndarray,
+def _counted(sums: tuple[np.ndarray, ...], recent: tuple[int, int], past: tuple[int, int],
              config: TrendsConfig) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Every phrase's share in the `recent` weeks over its share in the `past` ones, and the BH q value that the
-    recent papers are as many as the past share would give: the larger p of the exact binomial test and the
-    quasi-binomial one (its variance times the dispersion of the phrase's past weekly counts, at least 1)."""
-    k1, k0 = n[recent].sum(axis=0), n[past].sum(axis=0)
-    n1, n0 = total[recent].sum(), total[past].sum()
+    """Every phrase's share in the `recent` weeks [a, b) over its share in the `past` ones, and the BH q value
+    that the recent papers are as many as the past share would give: the larger p of the exact binomial test and
+    the quasi-binomial one (its variance times the dispersion of the phrase's past weekly counts, at least 1).
+    `sums`: the running sums over weeks of each phrase's papers, all papers, and papers^2 / all papers."""
+    k1, n1, _ = (s[recent[1]] - s[recent[0]] for s in sums)
+    k0, n0, squares = (s[past[1]] - s[past[0]] for s in sums)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(k0 > 0, (k1 / n1) / (k0 / n0), np.inf)
     up = ratio >= 1
@@ -152,10 +184,9 @@ def _counted(n: np.ndarray, total: np.ndarray, recent: np.ndarray, past: np.ndar
     m = k1 + k0
     exact = np.where(up, stats.binom.sf(k1 - 1, m, expected), stats.binom.cdf(k1, m, expected))
     rate = k0 / n0
-    weekly_expected = np.outer(total[past], rate)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pearson = np.where(weekly_expected > 0, (n[past] - weekly_expected) ** 2 / (weekly_expected * (1 - rate)), 0)
-        dispersion = np.maximum(1.0, pearson.sum(axis=0) / max(int(past.sum()) - 1, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # Pearson's chi-square of the past weeks, from sums
+        pearson = np.where(rate > 0, (squares - k0 * rate) / (rate * (1 - rate)), 0.0)
+        dispersion = np.maximum(1.0, pearson / max(past[1] - past[0] - 1, 1))
         z = (k1 - m * expected) / np.sqrt(dispersion * m * expected * (1 - expected))
     quasi = np.nan_to_num(np.where(up, stats.norm.sf(z), stats.norm.cdf(z)), nan=1.0)
     tested = np.where(up, k1, k0 * expected / (1 - expected)) >= config.min_papers
