@@ -15,7 +15,9 @@ user would (the default config over the whole folder), and for each line:
 
 False alarms: a topic's first emerging week is a false alarm when the papers using its own words (at least 2 of
 its 5 best c-TF-IDF terms in title + abstract) did not rise around it: their weekly share in the 8 weeks either
-side is under 1.3 times the half year before, or not significantly above it (Welch's t-test, p < 0.05).
+side is under 1.3 times the half year before, or not significantly above it (Welch's t-test, p < 0.05). Each flag
+also says whether the test can judge it (`judged`: those windows inside the data); the summary's `*_judged` pairs
+are (flags judged, false alarms among them), beside the counts over every flag.
 """
 
 from __future__ import annotations
@@ -189,6 +191,14 @@ def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple
     return ratio >= 1.3 and welch_greater(share[after], share[before]) < 0.05, ratio
 
 
+def judged(sightings: pd.DataFrame, flag: pd.Timestamp) -> bool:
+    """Whether the words test's windows around a flag lie inside the data: the half year before and the 8 weeks
+    either side. A flag in the data's last 8 weeks has no weeks after it to rise in, and one in its first 34 weeks
+    no half year before it: the test cannot tell a false alarm there from a true one."""
+    days = pd.to_datetime(sightings["digest_date"])
+    return bool(flag - WINDOW_BEFORE - timedelta(weeks=26) >= days.min() and flag + WINDOW_BEFORE <= days.max())
+
+
 def false_alarms(
     result: object, sightings: pd.DataFrame, history: pd.DataFrame | None = None
 ) -> tuple[int, int, list[dict[str, object]]]:
@@ -207,7 +217,8 @@ def false_alarms(
         first = pd.Timestamp(rows["as_of"].min())
         rose, ratio = moved(mask, sightings, first)
         flags.append({"topic_id": int(topic_id), "words": words, "first_flag": str(first.date()),
-                      "words_ratio": round(ratio, 2), "false": not rose})  # fmt: skip
+                      "words_ratio": round(ratio, 2), "false": not rose,
+                      "judged": judged(sightings, first)})  # fmt: skip
     return len(flags), sum(f["false"] for f in flags), flags
 
 
@@ -338,7 +349,8 @@ def phrase_false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, i
         rose, ratio = moved(pd.Series(uses, index=papers["paper_id"].to_numpy()), sightings, first)
         by = str(rows.loc[pd.to_datetime(rows["as_of"]) == first, "status"].iloc[0])  # the step test or the slope
         flags.append({"term": str(term), "first_flag": str(first.date()), "status": by,
-                      "words_ratio": round(ratio, 2), "false": not rose})  # fmt: skip
+                      "words_ratio": round(ratio, 2), "false": not rose,
+                      "judged": judged(sightings, first)})  # fmt: skip
     return len(flags), sum(f["false"] for f in flags), flags
 
 
@@ -438,6 +450,8 @@ def main() -> None:
         "phrases_flagged": n_phrase_flags, "phrase_false_alarms": n_phrase_false, "phrase_flags": phrase_false,
         "phrases_first_emerging": sum(f["status"] == "emerging" for f in phrase_false),
         "phrase_false_alarms_first_emerging": sum(f["status"] == "emerging" and f["false"] for f in phrase_false),
+        **{f"{name}_judged": [sum(f["judged"] for f in flags), sum(f["judged"] and f["false"] for f in flags)]
+           for name, flags in (("topic_flags", false), ("subtopic_flags", sub_false), ("phrase_flags", phrase_false))},
         "onset_said_within_30_days": sum(r["said_error_days"] is not None and abs(r["said_error_days"]) <= 30
                                          for r in with_onset),
     }  # fmt: skip
@@ -489,6 +503,9 @@ def main() -> None:
         f"topics or subtopics; {n_flags} topics ever emerging, {n_false} of them false alarms; {n_sub_flags} "
         f"subtopics ever emerging, {n_sub_false} false alarms; run {seconds:.0f} s on {summary['cpu']}"
     )
+    print("flags the words test can judge (its windows inside the data), and how many of them are false: "
+          + "; ".join(f"{k[:-7].replace('_', ' ')} {v[1]} of {v[0]}" for k, v in summary.items()
+                      if k.endswith("_judged")))  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1, default=str) + "\n")
 

@@ -60,15 +60,21 @@ def phrase_history(
     back to 1999 starts no history, as it starts none for the topics). Every window's sums are differences of
     running sums, so a week costs the same whatever its windows' lengths."""
     weeks, n, total, ends = weekly(counts, totals, when)
+    begin = dense_week(total) + MIN_WEEKS
+    if begin >= len(weeks):
+        return pd.DataFrame(columns=COLUMNS)
+    earliest = weeks[begin] - timedelta(days=config.window_days)  # no window reads a day before it
+    cut = int(weeks.searchsorted(earliest))
+    weeks, n, total, ends, begin = weeks[cut:], n[cut:], total[cut:], ends[cut:], begin - cut
     week_sums = _running(n, total, n**2 / np.maximum(total, 1)[:, None])
-    live = totals > 0
+    live = (totals > 0) & (when >= earliest)
     day, day_when, papers, weight = _day_numbers(when[live]), when[live], counts[live], totals[live]
     day_sums = _running(papers, weight, weight * day, weight * day**2, papers * day[:, None],
                         papers**2 / weight[:, None])  # fmt: skip
     rows = []
     flagged = np.zeros(n.shape[1], dtype="U8")
     started = np.full(n.shape[1], None, dtype=object)
-    for w in range(dense_week(total) + MIN_WEEKS, len(weeks)):
+    for w in range(begin, len(weeks)):
         as_of = weeks[w] + timedelta(days=6) if w < len(weeks) - 1 else ends[w]
         first = int(weeks.searchsorted(as_of - timedelta(days=config.window_days)))
         windows = []
