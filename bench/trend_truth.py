@@ -191,12 +191,17 @@ def moved(mask: pd.Series, sightings: pd.DataFrame, flag: pd.Timestamp) -> tuple
     return ratio >= 1.3 and welch_greater(share[after], share[before]) < 0.05, ratio
 
 
-def judged(sightings: pd.DataFrame, flag: pd.Timestamp) -> bool:
+def judged(span: tuple[pd.Timestamp, pd.Timestamp], flag: pd.Timestamp) -> bool:
     """Whether the words test's windows around a flag lie inside the data: the half year before and the 8 weeks
     either side. A flag in the data's last 8 weeks has no weeks after it to rise in, and one in its first 34 weeks
     no half year before it: the test cannot tell a false alarm there from a true one."""
+    return bool(flag - WINDOW_BEFORE - timedelta(weeks=26) >= span[0] and flag + WINDOW_BEFORE <= span[1])
+
+
+def data_span(sightings: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last digest day: what `judged` compares a flag with."""
     days = pd.to_datetime(sightings["digest_date"])
-    return bool(flag - WINDOW_BEFORE - timedelta(weeks=26) >= days.min() and flag + WINDOW_BEFORE <= days.max())
+    return days.min(), days.max()
 
 
 def false_alarms(
@@ -209,7 +214,7 @@ def false_alarms(
     papers = result.papers  # type: ignore[attr-defined]
     terms = {int(r.topic_id): [w for w, _ in list(r.top_terms)[:5]] for r in result.topics.itertuples()}  # type: ignore[attr-defined]
     text = (papers["title"].fillna("") + " " + papers["abstract"].fillna("")).str.lower()
-    flags = []
+    flags, span = [], data_span(sightings)
     for topic_id, rows in history[history["status"] == "emerging"].groupby("topic_id"):
         words = terms.get(int(topic_id), [])
         hits = sum(text.str.contains(r"\b" + re.escape(w) + r"\b", regex=True).to_numpy().astype(int) for w in words)
@@ -218,7 +223,7 @@ def false_alarms(
         rose, ratio = moved(mask, sightings, first)
         flags.append({"topic_id": int(topic_id), "words": words, "first_flag": str(first.date()),
                       "words_ratio": round(ratio, 2), "false": not rose,
-                      "judged": judged(sightings, first)})  # fmt: skip
+                      "judged": judged(span, first)})  # fmt: skip
     return len(flags), sum(f["false"] for f in flags), flags
 
 
@@ -341,7 +346,7 @@ def phrase_false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, i
     texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
     x, terms = phrase_matrix(texts, "english", 20)
     column = {str(t): j for j, t in enumerate(terms)}
-    flags = []
+    flags, span = [], data_span(sightings)
     for term, rows in up.groupby("term"):
         uses = np.zeros(len(papers), dtype=bool)
         uses[x[:, column[str(term)]].indices] = True
@@ -350,7 +355,7 @@ def phrase_false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, i
         by = str(rows.loc[pd.to_datetime(rows["as_of"]) == first, "status"].iloc[0])  # the step test or the slope
         flags.append({"term": str(term), "first_flag": str(first.date()), "status": by,
                       "words_ratio": round(ratio, 2), "false": not rose,
-                      "judged": judged(sightings, first)})  # fmt: skip
+                      "judged": judged(span, first)})  # fmt: skip
     return len(flags), sum(f["false"] for f in flags), flags
 
 
