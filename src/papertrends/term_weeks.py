@@ -29,6 +29,7 @@ from scipy import stats
 from papertrends import frames
 from papertrends.changes import MIN_SEGMENT, RISE, dense_week
 from papertrends.config import TrendsConfig
+from papertrends.slopes import robust_p, slope_from_sums
 from papertrends.status_rules import KEEP
 from papertrends.trends import MIN_WEEKS, benjamini_hochberg
 
@@ -87,7 +88,7 @@ def phrase_history(
         status, ratio, q = _step(week_sums, windows, flagged, config)
         days = (int(day_when.searchsorted(as_of - timedelta(days=config.window_days))),
                 int(day_when.searchsorted(as_of, side="right")))  # fmt: skip
-        slope, slope_q = _slope_status(day_sums, days, flagged, config)
+        slope, slope_q = _slope_status(day_sums, days, (day, papers, weight), flagged, config)
         status = np.where(status == "rising", "emerging", np.where(status == "", slope, status))
         q = np.where(status == slope, slope_q, q)
         direction = np.where(status == "emerging", "rising", status)  # emerging, then rising: one run of flags
@@ -111,50 +112,27 @@ def _day_numbers(when: pd.DatetimeIndex) -> np.ndarray:
     return (when - when[-1]).days.to_numpy(dtype=float) if len(when) else np.zeros(0)
 
 
-def _slope_status(sums: tuple[np.ndarray, ...], days: tuple[int, int], before: np.ndarray,
-                  config: TrendsConfig) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _slope_status(sums: tuple[np.ndarray, ...], days: tuple[int, int], daily: tuple[np.ndarray, ...],
+                  before: np.ndarray, config: TrendsConfig) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The trailing window's trend test of every phrase (what `terms.term_trends` reports on the week's last day)
     over the digest days [a, b) of the running sums (papers, all papers, all papers x day and x day^2, papers x
     day, papers^2 / all papers): "rising", "fading" or "", and the q values. A flag of the week before is kept under
-    `KEEP` times alpha."""
+    `KEEP` times alpha. `daily`: the days' numbers, papers per phrase and all papers, for the robust check of the
+    phrases that could be flagged (`slopes.robust_p`)."""
     a, b = days
     papers, total, day, day2, day_papers, papers2 = (s[b] - s[a] for s in sums)
     if b - a < 4 or total <= 0 or day2 * total - day**2 <= 0:
         return np.zeros(len(papers), dtype="U8"), np.ones(len(papers))
-    effect, p = _slope_from_sums(b - a, total, day, day2, papers, day_papers, papers2)
+    effect, p = slope_from_sums(b - a, total, day, day2, papers, day_papers, papers2)
     p = np.where(papers >= config.min_papers, p, 1.0)
+    near = np.flatnonzero(p < config.alpha * KEEP)  # q >= p: no other phrase can be flagged this week
+    x, counts, weight = (d[a:b] for d in daily)
+    p[near] = np.maximum(p[near], robust_p(x, counts[:, near], weight, effect[near] / 30))
     q = benjamini_hochberg(p)
     direction = np.where(effect > 0, "rising", "fading")
     kept = (before == direction) | ((before == "emerging") & (direction == "rising"))
     moving = q < np.where(kept, config.alpha * KEEP, config.alpha)
     return np.where(moving, direction, ""), q
-
-
-def slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`trends.slope_test` for every column of `shares` at once: (slope per 30 days, two-sided p-value)."""
-    x = days - days.mean()  # the same test wherever the days are counted from
-    papers = shares * weight[:, None]
-    return _slope_from_sums(len(days), weight.sum(), weight @ x, weight @ x**2, papers.sum(axis=0), x @ papers,
-                            (papers * shares).sum(axis=0))  # fmt: skip
-
-
-def _slope_from_sums(n: int, total: float, day: float, day2: float, papers: np.ndarray, day_papers: np.ndarray,
-                     papers2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The weighted least-squares slope of each phrase's daily share on the day, weighted by the day's papers, from
-    the window's sums (n days; all papers; their sums of day and day^2; each phrase's papers, day x papers and
-    papers^2 / all papers): (slope per 30 days, two-sided p-value of its t statistic, n - 2 degrees of freedom)."""
-    mean_day = day / total
-    sxx = day2 / total - mean_day**2
-    y_bar = papers / total
-    sxy = day_papers / total - mean_day * y_bar
-    slope = sxy / sxx
-    residual = np.maximum(papers2 / total - y_bar**2 - slope * sxy, 0)  # the weighted mean squared residual
-    dof = n - 2
-    se = np.sqrt(residual / dof / sxx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(se > 0, slope / se, 0.0)
-    p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), dof), 1.0)
-    return slope * 30, p
 
 
 def _step(sums: tuple[np.ndarray, ...], windows: list[tuple[tuple[int, int], tuple[int, int]]],
@@ -200,10 +178,21 @@ def _counted(sums: tuple[np.ndarray, ...], recent: tuple[int, int], past: tuple[
     return ratio, benjamini_hochberg(p)
 
 
+def this_week(history: pd.DataFrame, terms: np.ndarray, as_of: object, tested: np.ndarray) -> np.ndarray:
+    """Each phrase's status as the week `as_of` (the data's last day) of the weekly history gives it: emerging,
+    rising or fading, what this week's report says of it; steady otherwise. Where no week has a history (fewer than
+    `MIN_WEEKS` dense weeks, or no phrase ever flagged), `tested`: the trailing year's test alone."""
+    if history.empty:
+        return tested
+    last = history[history["as_of"] == as_of]
+    said = dict(zip(last["term"].astype(str), last["status"].astype(str), strict=True))
+    return np.array([said.get(str(t), "steady") for t in terms], dtype=object)
+
+
 def since(history: pd.DataFrame, status: pd.Series, as_of: object) -> pd.Series:
-    """For each phrase (the index of `status`, its status by the trailing year's test): the first week of its
-    current run of weekly flags, when the week `as_of` (the data's last day) flags it in the same direction (an
-    emerging phrase rises); None otherwise."""
+    """For each phrase (the index of `status`): the first week of its current run of weekly flags, when the week
+    `as_of` (the data's last day) gives it that status (an emerging phrase rises); None otherwise."""
     last = history[history["as_of"] == as_of].set_index("term")
-    agrees = last["status"].replace("emerging", "rising").reindex(status.index) == status
+    direction = status.replace("emerging", "rising")
+    agrees = last["status"].replace("emerging", "rising").reindex(status.index) == direction
     return last["since"].reindex(status.index).where(agrees.to_numpy(), None).astype(object)

@@ -12,6 +12,12 @@ would gather them (a binomial test in each area, Bonferroni across the areas, un
 papers spread at random over 16 areas has a largest-area lift near 3), and it is no fragment of a link ("data
 https") nor only numbers ("14b", "2025").
 
+A research term's status in the table is what this week's report says of it: its status in the last week of the
+weekly history (`term_weeks.phrase_history`: emerging by the step test, rising or fading by the trailing year's
+slope, a flag kept under twice alpha once given), so the table and the history never disagree; the `q_value`
+column stays the trailing year's test across every phrase. Without a weekly history yet (too few dense weeks),
+the trailing year's test alone gives it.
+
 Variants are one line: phrases that are the same words up to a plural ("world model", "world models"), or a
 longer phrase whose papers lie mostly within a shorter one's ("video world models" in "world models"), are listed
 under the one with the most papers, in `variants`. A shorter phrase lists a longer one only when it is about as
@@ -30,7 +36,8 @@ from scipy import sparse, stats
 from papertrends import frames
 from papertrends.config import TrendsConfig, VectorizerConfig
 from papertrends.phrases import phrase_matrix
-from papertrends.term_weeks import phrase_history, since, slopes
+from papertrends.slopes import slopes
+from papertrends.term_weeks import phrase_history, since, this_week
 from papertrends.trends import benjamini_hochberg
 
 COLUMNS = list(frames.TERM_TRENDS)
@@ -180,11 +187,12 @@ def phrase_trends(
     significant = (q < config.alpha) & (n_papers >= MIN_PAPERS)
     topic_of = papers["paper_id"].map(assignments.set_index("paper_id")["topic_id"]).fillna(-1).to_numpy(int)
     research, lift = research_terms(x, terms, topic_of)
-    moving = significant & research
-    status = np.where(moving, np.where(effect > 0, "rising", "fading"), "steady")
-    variants = _listed_once(merge_variants(terms, x, moving, status, lift), terms, status)
-    spread = _spread(x, topic_of, status)
     history = phrase_history(counts[:, research], totals, when, terms[research], config)
+    tested = np.where(significant & research, np.where(effect > 0, "rising", "fading"), "steady")
+    status = this_week(history, terms, when.max().date(), tested)
+    direction = np.where(status == "emerging", "rising", status)  # "world model" emerging, "world models" rising
+    variants = _listed_once(merge_variants(terms, x, status != "steady", direction, lift), terms, status)
+    spread = _spread(x, topic_of, status)
     table = pd.DataFrame(
         {
             "term": terms, "status": status, "effect": np.round(effect * 100, 4),

@@ -1,9 +1,11 @@
 """Which topics rise, fade, appear or go, and since when: a trend test per topic, corrected across topics, change
 points in each topic's weekly share, and the status as it would have been reported at every past week. Pure.
 
-The trend test is a weighted least-squares regression of a topic's share of each digest on time, weighted by the
-digest's size, over a trailing window. Its variance comes from the residuals, so day-to-day noise beyond the
-binomial (overdispersion) does not inflate the evidence. p-values are Benjamini-Hochberg corrected.
+The trend test (`slopes.slope_test`) is a weighted least-squares regression of a topic's share of each digest on
+time, weighted by the digest's size, over a trailing window. Its variance comes from the residuals, so day-to-day
+noise beyond the binomial (overdispersion) does not inflate the evidence, pooled over the days and each day's own
+(the larger p-value of the two: a few large days do not count as many). p-values are Benjamini-Hochberg
+corrected.
 
 A topic is emerging when it departs from its own past, not only when its first paper is recent: its weekly share
 has a change point (PELT, from the `ruptures` library, with a BIC-like penalty on the series' own noise: `changes.py`)
@@ -26,11 +28,11 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from papertrends import frames
 from papertrends.changes import MIN_SEGMENT, RISE, climb_onset, dense_week, rise_p, rising_change_point
 from papertrends.config import TrendsConfig
+from papertrends.slopes import slope_test as slope_test  # still importable from here
 from papertrends.status_rules import GONE_CHANCE as GONE_CHANCE  # still importable from here
 from papertrends.status_rules import KEEP as KEEP  # still importable from here
 from papertrends.status_rules import is_later, is_recent, since_day, status_of
@@ -38,26 +40,8 @@ from papertrends.status_rules import is_later, is_recent, since_day, status_of
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = list(frames.TRENDS)
 HISTORY_COLUMNS = list(frames.HISTORY)
-RULES = 8  # the rules' version: raise it with them, and no stored history is taken as it was
+RULES = 9  # the rules' version: raise it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of dense data before a status is given at all (the history starts there)
-
-
-def slope_test(days: np.ndarray, share: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
-    """(slope per 30 days, two-sided p-value) of a weighted linear fit of share on day number."""
-    if len(days) < 4 or np.ptp(days) == 0 or np.all(share == share[0]):
-        return 0.0, 1.0
-    w = weight / weight.sum()
-    x_bar, y_bar = w @ days, w @ share
-    sxx = w @ (days - x_bar) ** 2
-    slope = (w @ ((days - x_bar) * (share - y_bar))) / sxx
-    resid = share - (y_bar + slope * (days - x_bar))
-    dof = len(days) - 2
-    sigma2 = (len(days) * (w @ resid**2)) / dof  # residual variance on the weights' scale
-    se = np.sqrt(sigma2 / (len(days) * sxx))
-    if se == 0 or not np.isfinite(se):
-        return float(slope * 30), 0.0 if slope != 0 else 1.0
-    p = 2 * stats.t.sf(abs(slope / se), dof)
-    return float(slope * 30), float(p)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:

@@ -95,17 +95,18 @@ def status_changes(data: ReportInput, weeks: int = 8) -> list[dict[str, Any]]:
 
 
 def term_rows(data: ReportInput, status: str, n: int = 15, topic_id: int | None = None) -> list[dict[str, Any]]:
-    """The phrases rising (or fading) most for their size, across topics or in one topic."""
+    """The phrases rising (emerging ones among them) or fading most for their size, across topics or in one topic."""
     terms = data.term_trends
     if terms.empty:
         return []
-    terms = terms[terms["status"] == status]
+    terms = terms[terms["status"].isin(["rising", "emerging"] if status == "rising" else [status])]
     if topic_id is not None:
         mine = [str(topic_id) in str(ids or "").split() for ids in terms["topic_ids"]]
         terms = terms[np.asarray(mine, dtype=bool)]
     terms = terms.sort_values("relative", ascending=status == "fading").head(n)
-    return [{"term": r.term, "effect": float(r.effect), "relative": float(r.relative), "q_value": float(r.q_value),
-             "papers": int(r.papers), "first_seen": str(r.first_seen)[:10], "n_topics": int(r.n_topics),
+    return [{"term": r.term, "status": r.status, "effect": float(r.effect), "relative": float(r.relative),
+             "q_value": float(r.q_value), "papers": int(r.papers), "first_seen": str(r.first_seen)[:10],
+             "n_topics": int(r.n_topics),
              "topic_ids": [int(t) for t in str(r.topic_ids or "").split()],
              "variants": str(getattr(r, "variants", "") or ""), "since": str(as_date(getattr(r, "since", None)) or "")}
             for r in terms.itertuples()]  # fmt: skip
