@@ -1,20 +1,20 @@
 """Change points in a topic's weekly share: where it last rose clearly above its own past, and how sure that is.
 Pure.
 
-The change points are PELT's (the `ruptures` library) on the share series under a least-squares (L2) cost, with a
-BIC-like penalty on the series' own noise. `SegmentL2` gives ruptures that cost from cumulative sums: PELT asks
-for the cost of every admissible segment of every series, every week, and each is then two subtractions, not a
-variance over the segment's weeks (measured in docs/benchmarks.md).
+The change points are PELT's on the share series under a least-squares (L2) cost, with a BIC-like penalty on the
+series' own noise: the `ruptures` library's kernel change point search with its linear kernel, whose segment cost
+is the L2 cost (a segment's squared deviation from its mean) and whose PELT is compiled C. ruptures' `Pelt` class
+computes the same cost in Python, for every admissible segment of every series, every week: 32 times slower on
+the status history's series (docs/benchmarks.md). The two prune candidates differently around the smallest
+segment, so on 6% of those series they end their segments at other weeks; neither always finds the lower
+penalised cost (`tests/test_trends.py`).
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import ruptures
-from ruptures.base import BaseCost
-from scipy import stats
+from scipy import special, stats
 
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 FILTERED_WEEKS = 2000  # longer series skip `could_rise`: 2 million runs of weeks, 16 MB an array
@@ -22,36 +22,18 @@ DENSE = 0.1  # a week is dense when it holds this share of the papers of the wee
 RISE = 2.0  # after a rising change point the share is at least this many times what it was
 
 
-class SegmentL2(BaseCost):
-    """ruptures' "l2" cost (a segment's squared deviation from its mean) from cumulative sums of the centred
-    series: error(start, end) = sum x^2 - (sum x)^2 / (end - start) over the segment."""
-
-    model = "l2-cumulative"
-
-    def __init__(self) -> None:
-        self.min_size = 1
-        self.signal = np.zeros((0, 1))  # ruptures reads the series' length from it
-        self._sums = self._squares = np.zeros(1)
-
-    def fit(self, signal: np.ndarray) -> SegmentL2:
-        x = np.asarray(signal, dtype=float).reshape(len(signal), -1)
-        self.signal = x
-        x = x - x.mean(axis=0)  # centred: the subtraction below loses no digits to a large mean
-        self._sums = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
-        self._squares = np.concatenate([[0.0], np.cumsum((x**2).sum(axis=1))])
-        return self
-
-    def error(self, start: int, end: int) -> float:
-        total = self._sums[end] - self._sums[start]
-        return float(self._squares[end] - self._squares[start] - (total @ total) / (end - start))
-
-
 def welch_greater(after: np.ndarray, before: np.ndarray) -> float:
-    """One-sided p-value that `after`'s mean exceeds `before`'s (Welch's t-test: unequal variances)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # near-constant weeks: scipy warns, the p-value stands
-        p = stats.ttest_ind(after, before, equal_var=False, alternative="greater").pvalue
-    return float(p) if np.isfinite(p) else 1.0
+    """One-sided p-value that `after`'s mean exceeds `before`'s (Welch's t-test: unequal variances; scipy's
+    `ttest_ind(equal_var=False, alternative="greater")`, computed here: it is called for every topic and week)."""
+    if len(after) < 2 or len(before) < 2:
+        return 1.0
+    spread_after, spread_before = after.var(ddof=1) / len(after), before.var(ddof=1) / len(before)
+    spread = spread_after + spread_before
+    if not spread > 0:  # constant weeks on both sides: certain if they differ, as scipy has it
+        return 0.0 if after.mean() > before.mean() else 1.0
+    dof = spread**2 / (spread_after**2 / (len(after) - 1) + spread_before**2 / (len(before) - 1))
+    t = (after.mean() - before.mean()) / np.sqrt(spread)
+    return float(special.stdtr(dof, -t))  # scipy.stats.t.sf(t, dof), without its per-call overhead
 
 
 def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarray) -> float:
@@ -70,12 +52,17 @@ def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarr
 def segment_bounds(share: np.ndarray) -> list[int]:
     """0, then the end of each segment of a weekly share series between its change points (PELT under the L2
     cost, segments of at least `MIN_SEGMENT` weeks, a BIC-like penalty on the series' own noise)."""
+    search = ruptures.KernelCPD(kernel="linear", min_size=MIN_SEGMENT).fit(share.reshape(-1, 1))
+    return [0, *(int(end) for end in search.predict(pen=penalty(share)))]
+
+
+def penalty(share: np.ndarray) -> float:
+    """The price of one more segment: BIC's for a shift in the mean, on the series' noise (the spread of its
+    week-to-week differences, robust to the shifts themselves)."""
     diffs = np.diff(share)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)  # noise, robust to the shifts
+    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)
     sigma = max(sigma, float(np.std(share)) / 10, 1e-6)
-    penalty = 2 * sigma**2 * np.log(len(share))  # BIC for a shift in the mean
-    pelt = ruptures.Pelt(custom_cost=SegmentL2(), min_size=MIN_SEGMENT, jump=1).fit(share.reshape(-1, 1))
-    return [0, *pelt.predict(pen=penalty)]
+    return 2 * sigma**2 * np.log(len(share))
 
 
 def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:

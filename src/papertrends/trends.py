@@ -32,7 +32,9 @@ import pandas as pd
 from papertrends import frames
 from papertrends.changes import MIN_SEGMENT, RISE, climb_onset, dense_week, rise_p, rising_change_point
 from papertrends.config import TrendsConfig
+from papertrends.series import DailyCounts
 from papertrends.slopes import slope_test as slope_test  # still importable from here
+from papertrends.slopes import slopes
 from papertrends.status_rules import GONE_CHANCE as GONE_CHANCE  # still importable from here
 from papertrends.status_rules import KEEP as KEEP  # still importable from here
 from papertrends.status_rules import is_later, is_recent, since_day, status_of
@@ -40,7 +42,7 @@ from papertrends.status_rules import is_later, is_recent, since_day, status_of
 STATUSES = ("emerging", "rising", "steady", "fading", "gone")
 COLUMNS = list(frames.TRENDS)
 HISTORY_COLUMNS = list(frames.HISTORY)
-RULES = 9  # the rules' version: raise it with them, and no stored history is taken as it was
+RULES = 10  # the rules' version: raise it with them, and no stored history is taken as it was
 MIN_WEEKS = 8  # weeks of dense data before a status is given at all (the history starts there)
 
 
@@ -58,47 +60,33 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 
 def weekly_counts(daily: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, np.ndarray]:
     """Per ISO week (Monday): each topic's papers (weeks x topics) and the week's papers in all."""
-    dates = pd.to_datetime(daily["window_start"])
-    weeks = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
-    counts = daily.assign(week=weeks.to_numpy()).pivot_table(
-        index="week", columns="topic_id", values="n", aggfunc="sum", fill_value=0
-    )
-    per_day = daily.assign(week=weeks.to_numpy()).drop_duplicates("window_start")
-    totals = per_day.groupby("week")["total"].sum().reindex(counts.index).to_numpy(dtype=float)
-    return pd.DatetimeIndex(counts.index), counts, totals
+    counts = DailyCounts.of(daily)
+    weeks, n, totals = counts.weekly()
+    return weeks, pd.DataFrame(n, index=weeks, columns=counts.topics), totals
 
 
-def emergence(daily: pd.DataFrame, end: pd.Timestamp, config: TrendsConfig) -> pd.DataFrame:
+def emergence(counts: DailyCounts, end: pd.Timestamp, config: TrendsConfig) -> pd.DataFrame:
     """Per topic: the week its share last rose clearly above its own past (`onset`) and that rise's p-value; and
     whether its papers arrived mostly within `emerging_days` of `end`, at `RISE` times its earlier rate
     (`recent_p`: Welch's t-test of the weekly shares in the window against those before it); and the week a
     gradual climb within the trend test's window began (`climb`: `changes.climb_onset`)."""
-    weeks, counts, totals = weekly_counts(daily)
+    weeks, weekly, totals = counts.weekly()
     recent = np.asarray(weeks >= end - timedelta(days=config.emerging_days))
     tested = np.asarray(weeks >= end - timedelta(days=config.window_days))
+    past_weeks = (~recent) & (totals > 0)
     rows = []
-    for topic_id in counts.columns:
-        n = counts[topic_id].to_numpy(dtype=float)
+    for j, topic_id in enumerate(counts.topics):
+        n = weekly[:, j]
         found = rising_change_point(n, totals)
         climb = climb_onset(n[tested] / np.maximum(totals[tested], 1), totals[tested])
         recent_p = 1.0
-        past_weeks = (~recent) & (totals > 0)
         if n[recent].sum() >= config.min_papers and past_weeks.sum() >= MIN_SEGMENT and recent.sum() >= 2:
-            rate_now, rate_before = (
-                n[recent].sum() / totals[recent].sum(),
-                n[past_weeks].sum() / totals[past_weeks].sum(),
-            )
+            rate_now = n[recent].sum() / totals[recent].sum()
+            rate_before = n[past_weeks].sum() / totals[past_weeks].sum()
             if rate_now >= RISE * rate_before and n[recent].sum() >= 0.5 * n.sum():
                 recent_p = rise_p(n, totals, recent & (totals > 0), past_weeks)
-        rows.append(
-            {
-                "topic_id": int(topic_id),
-                "onset": weeks[found[0]].date() if found else None,
-                "onset_p": found[1] if found else 1.0,
-                "recent_p": recent_p,
-                "climb": weeks[tested][climb].date() if climb is not None else None,
-            }
-        )
+        rows.append((int(topic_id), weeks[found[0]].date() if found else None, found[1] if found else 1.0, recent_p,
+                     weeks[tested][climb].date() if climb is not None else None))  # fmt: skip
     return pd.DataFrame(rows, columns=["topic_id", "onset", "onset_p", "recent_p", "climb"])
 
 
@@ -106,44 +94,56 @@ def trend_table(daily: pd.DataFrame, config: TrendsConfig, previous: Mapping[int
     """One row per topic: status, effect (change in share, percentage points per 30 days), p and q values, and
     since when it is emerging or rising (`since`).
 
-    `daily`: per-digest prevalence (window_start, topic_id, n, total, share), outliers included or not.
+    `daily`: per-digest prevalence (window_start, topic_id, n, total), outliers included or not.
     `previous`: each topic's status as last reported; a status in it is kept under the looser bar (`KEEP`).
     """
     frame = daily[daily["topic_id"] >= 0]
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
-    dates = pd.to_datetime(frame["window_start"])
-    end = dates.max()
-    start = max(dates.min(), end - timedelta(days=config.window_days))
-    window = f"{start.date()}..{end.date()}"
-    rows = []
-    for topic_id, group in frame.groupby("topic_id"):
-        when = pd.to_datetime(group["window_start"])
-        present = when[group["n"].to_numpy() > 0]
-        recent = group[(when >= start).to_numpy()]
-        days = (pd.to_datetime(recent["window_start"]) - start).dt.days.to_numpy(dtype=float)
-        effect, p = slope_test(days, recent["share"].to_numpy(dtype=float), recent["total"].to_numpy(dtype=float))
-        rows.append(
-            {
-                "topic_id": int(topic_id),
-                "effect": round(effect * 100, 4),  # percentage points per 30 days
-                "p_value": p,
-                "window": window,
-                "first_seen": present.min().date() if len(present) else None,
-                "last_seen": present.max().date() if len(present) else None,
-                "n": int(group["n"].sum()),
-            }
-        )
-    table = pd.DataFrame(rows).merge(emergence(frame, end, config), on="topic_id", how="left")
+    return counted_table(DailyCounts.of(frame), config, previous)
+
+
+def counted_table(counts: DailyCounts, config: TrendsConfig, previous: Mapping[int, str] | None) -> pd.DataFrame:
+    """`trend_table` of the series as arrays."""
+    first, end = counts.days[0], counts.days[-1]
+    start = max(first, end - timedelta(days=config.window_days))
+    effect, p = window_slopes(counts, start)
+    seen = counts.n > 0
+    days = [day.date() for day in counts.days]
+    first_seen = [days[k] if any_ else None for k, any_ in zip(seen.argmax(axis=0), seen.any(axis=0), strict=True)]
+    last_seen = [days[len(days) - 1 - k] if any_ else None
+                 for k, any_ in zip(seen[::-1].argmax(axis=0), seen.any(axis=0), strict=True)]  # fmt: skip
+    table = pd.DataFrame({"topic_id": counts.topics.astype(int), "effect": [round(float(e) * 100, 4) for e in effect],
+                          "p_value": p, "window": f"{start.date()}..{end.date()}", "first_seen": first_seen,
+                          "last_seen": last_seen, "n": np.nansum(counts.n, axis=0).astype(int)})  # fmt: skip
+    table = table.merge(emergence(counts, end, config), on="topic_id", how="left")
     table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
     table["onset_q"] = benjamini_hochberg(table["onset_p"].fillna(1.0).to_numpy())
     table["recent_q"] = benjamini_hochberg(table["recent_p"].fillna(1.0).to_numpy())
-    table["new"] = [is_recent(r.first_seen, end, config) and is_later(r.first_seen, dates.min(), config)
+    table["new"] = [is_recent(r.first_seen, end, config) and is_later(r.first_seen, first, config)
                     for r in table.itertuples()]  # fmt: skip
     before = previous or {}
     table["status"] = [status_of(r, end, config, before.get(r.topic_id)) for r in table.itertuples()]
     table["since"] = [since_day(r, end, config, before.get(r.topic_id)) for r in table.itertuples()]
     return table[COLUMNS].sort_values(["status", "effect"], ascending=[True, False], ignore_index=True)
+
+
+def window_slopes(counts: DailyCounts, start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Each topic's slope test (`slope_test`: share per 30 days, p-value) over the days from `start`: every topic
+    with a row on each of those days at once, any other on its own days."""
+    recent = np.asarray(counts.days >= start)
+    days = np.asarray((counts.days[recent] - start).days, dtype=float)
+    weight = counts.total[recent]
+    share = counts.n[recent] / np.where(weight > 0, weight, 1)[:, None]
+    effect, p = np.zeros(len(counts.topics)), np.ones(len(counts.topics))
+    complete = ~np.isnan(share).any(axis=0)
+    moving = complete & ~(share == share[:1]).all(axis=0)  # a constant share has no slope to test
+    if len(days) >= 4 and np.ptp(days) > 0 and moving.any():
+        effect[moving], p[moving] = slopes(days, share[:, moving], weight)
+    for j in np.flatnonzero(~complete):
+        rows = ~np.isnan(share[:, j])
+        effect[j], p[j] = slope_test(days[rows], share[rows, j], weight[rows])
+    return effect, p
 
 
 def history_key(config: TrendsConfig) -> str:
@@ -203,20 +203,21 @@ def history_and_table(
     rows = []
     previous: dict[int, str] = {}
     table = None
-    days = np.sort(dates.unique())
+    counts = DailyCounts.of(frame)
+    days = counts.days.to_numpy()
     for k, end in enumerate(ends):
         if end in known:
             rows.append(known[end])
         elif rows and _no_digest(days, ends[k - 1], end):
             rows.append(rows[-1].assign(as_of=end.date()))  # nothing new that week: its report is the last one
         else:
-            table = trend_table(frame[(dates <= end).to_numpy()], config, previous)
+            table = counted_table(counts.until(end), config, previous)
             present = table[table["n"] > 0]
             rows.append(present.assign(as_of=end.date())[HISTORY_COLUMNS])
         if end < ends[-1]:
             previous = dict(zip(rows[-1]["topic_id"], rows[-1]["status"], strict=True))
     if ends[-1] in known:  # nothing new in the last week: its full table was not computed
-        table = trend_table(frame, config, previous)
+        table = counted_table(counts, config, previous)
     return pd.concat(rows, ignore_index=True), table
 
 
