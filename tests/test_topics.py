@@ -141,6 +141,8 @@ def test_sizes_scale_with_the_square_root_of_the_corpus(papers: int, line: int, 
     fixed = Settings().with_overrides(hdbscan={"min_cluster_size": 12}, topics={"area_size": 40})
     assert (fit_sizes(fixed, papers).min_cluster_size, fit_sizes(fixed, papers).area_size) == (12, 40)
     assert fit_sizes(Settings(), 12).n_neighbors == 11
+    assert fit_sizes(Settings(), papers).n_epochs == (500 if papers <= 2_000 else 200)
+    assert fit_sizes(Settings().with_overrides(umap={"n_epochs": 350}), papers).n_epochs == 350
 
 
 LAYOUT_IN_A_NEW_PROCESS = """

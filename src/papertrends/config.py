@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_CONFIG = Path("config/papertrends.toml")
 
@@ -71,7 +71,18 @@ class UmapConfig(_Section):
     n_components: int = Field(5, ge=2)
     min_dist: float = Field(0.0, ge=0.0)
     metric: Literal["cosine"] = "cosine"
-    n_epochs: int | None = Field(None, ge=10, description="None: UMAP's own (500 up to 10,000 papers, 200 above)")
+    n_epochs: int | Literal["auto"] | None = Field(
+        "auto",
+        description="each member's optimisation epochs; auto: 500 up to 2,000 papers, 200 above (topics/sizes.py); "
+        "None: UMAP's own (500 up to 10,000 papers, 200 above)",
+    )
+
+    @field_validator("n_epochs")
+    @classmethod
+    def _enough_epochs(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 10:
+            raise ValueError("n_epochs must be at least 10, or 'auto'")
+        return value
 
 
 class HdbscanConfig(_Section):

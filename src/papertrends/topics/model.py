@@ -38,7 +38,8 @@ def build_bertopic(settings: Settings, sizes: FitSizes) -> BERTopic:
     u, h, t = settings.umap, settings.hdbscan, settings.topics
     reducer = EnsembleReducer(
         EnsembleSettings(members=t.members, n_neighbors=sizes.n_neighbors, n_components=u.n_components,
-                         min_dist=u.min_dist, n_epochs=u.n_epochs, augment=t.augment, seed=t.seed, backend=t.backend)
+                         min_dist=u.min_dist, n_epochs=sizes.n_epochs, augment=t.augment, seed=t.seed,
+                         backend=t.backend)
     )  # fmt: skip
     clusterer = ConsensusClusterer(
         ClusterSettings(members=t.members, n_components=u.n_components, min_cluster_size=sizes.min_cluster_size,
