@@ -13,6 +13,7 @@ from conftest import permuted_dates
 from papertrends.changes import rising_change_point
 from papertrends.config import TrendsConfig
 from papertrends.prevalence import prevalence, wilson
+from papertrends.series import DailyCounts
 from papertrends.trends import (
     KEEP,
     benjamini_hochberg,
@@ -25,7 +26,6 @@ from papertrends.trends import (
     status_periods,
     status_story,
     trend_table,
-    weekly_counts,
 )
 
 CONFIG = TrendsConfig(window_days=400, emerging_days=30, gone_days=30, min_papers=5)
@@ -147,11 +147,11 @@ EMERGING = TrendsConfig(window_days=365, emerging_days=60, gone_days=45, min_pap
 
 def test_a_change_point_with_a_rise_is_found_near_its_onset_and_flat_series_have_none() -> None:
     frame = _onsets({0: 200})
-    weeks, counts, totals = weekly_counts(frame)
-    found = rising_change_point(counts[0].to_numpy(dtype=float), totals)
+    weeks, counts, totals = DailyCounts.of(frame).weekly()
+    found = rising_change_point(counts[:, 0], totals)
     assert found is not None and found[1] < 1e-4
     assert abs((weeks[found[0]] - pd.Timestamp(date(2025, 1, 6) + timedelta(days=200))).days) <= 14
-    assert all(rising_change_point(counts[k].to_numpy(dtype=float), totals) is None for k in (3, 4, 5))
+    assert all(rising_change_point(counts[:, k], totals) is None for k in (3, 4, 5))
 
 
 def test_the_pre_filter_never_rules_out_a_rise_that_pelt_finds(monkeypatch: pytest.MonkeyPatch) -> None:

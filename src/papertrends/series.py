@@ -41,8 +41,17 @@ class DailyCounts:
     def weekly(self) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
         """Per ISO week (Monday) with a digest: each topic's papers (weeks x topics, zero where it had no row) and
         the week's papers in all."""
-        monday = (self.days - pd.to_timedelta(self.days.day_of_week, unit="D")).normalize()
-        weeks, at = np.unique(monday.to_numpy(), return_inverse=True)
-        counts = np.zeros((len(weeks), len(self.topics)))
-        np.add.at(counts, at, np.nan_to_num(self.n))
-        return pd.DatetimeIndex(weeks), counts, np.bincount(at, weights=self.total, minlength=len(weeks))
+        weeks, _, counts, totals = weekly_sums(np.nan_to_num(self.n), self.total, self.days)
+        return weeks, counts, totals
+
+
+def weekly_sums(
+    counts: np.ndarray, totals: np.ndarray, when: pd.DatetimeIndex
+) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, np.ndarray]:
+    """Days summed by ISO week (Monday), for the weeks with a digest: the weeks, each day's week (an index into
+    them), the columns' sums (weeks x columns) and the totals' (`counts`: days x columns; `totals`: days)."""
+    monday = (when - pd.to_timedelta(when.day_of_week, unit="D")).normalize()
+    weeks, at = np.unique(monday.to_numpy(), return_inverse=True)
+    summed = np.zeros((len(weeks), counts.shape[1]))
+    np.add.at(summed, at, counts)
+    return pd.DatetimeIndex(weeks), at, summed, np.bincount(at, weights=totals, minlength=len(weeks))

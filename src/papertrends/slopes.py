@@ -18,20 +18,25 @@ from scipy import stats
 
 def slope_test(days: np.ndarray, share: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
     """(slope per 30 days, two-sided p-value) of a weighted linear fit of share on day number."""
-    if len(days) < 4 or np.ptp(days) == 0 or np.all(share == share[0]):
-        return 0.0, 1.0
     effect, p = slopes(np.asarray(days, dtype=float), np.asarray(share, dtype=float)[:, None], weight)
     return float(effect[0]), float(p[0])
 
 
 def slopes(days: np.ndarray, shares: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`slope_test` for every column of `shares` at once: (slope per 30 days, two-sided p-value, the larger of the
-    plain test's and `robust_p`'s)."""
+    plain test's and `robust_p`'s). Fewer than 4 days, all on one day, or a column whose share never changes: no
+    slope (0, p-value 1), not one made of rounding."""
+    effect, p = np.zeros(shares.shape[1]), np.ones(shares.shape[1])
+    moving = ~(shares == shares[:1]).all(axis=0)
+    if len(days) < 4 or np.ptp(days) == 0 or not moving.any():
+        return effect, p
     x = days - days.mean()  # the same test wherever the days are counted from
+    shares = shares[:, moving]
     papers = shares * weight[:, None]
-    effect, p = slope_from_sums(len(days), weight.sum(), weight @ x, weight @ x**2, papers.sum(axis=0), x @ papers,
-                                (papers * shares).sum(axis=0))  # fmt: skip
-    return effect, np.maximum(p, robust_p(x, papers, weight, effect / 30))
+    slope, plain = slope_from_sums(len(days), weight.sum(), weight @ x, weight @ x**2, papers.sum(axis=0),
+                                   x @ papers, (papers * shares).sum(axis=0))  # fmt: skip
+    effect[moving], p[moving] = slope, np.maximum(plain, robust_p(x, papers, weight, slope / 30))
+    return effect, p
 
 
 def slope_from_sums(n: int, total: float, day: float, day2: float, papers: np.ndarray, day_papers: np.ndarray,

@@ -29,6 +29,7 @@ from scipy import stats
 from papertrends import frames
 from papertrends.changes import MIN_SEGMENT, RISE, dense_week
 from papertrends.config import TrendsConfig
+from papertrends.series import weekly_sums
 from papertrends.slopes import robust_p, slope_from_sums
 from papertrends.status_rules import KEEP
 from papertrends.trends import MIN_WEEKS, benjamini_hochberg
@@ -43,12 +44,9 @@ Weeks = tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, pd.DatetimeIndex]
 def weekly(counts: np.ndarray, totals: np.ndarray, when: pd.DatetimeIndex) -> Weeks:
     """Per ISO week (Monday) with a digest: each phrase's papers (weeks x phrases), the week's papers in all, and
     the week's last digest day (what a report at the end of that week had read)."""
-    monday = (when - pd.to_timedelta(when.day_of_week, unit="D")).normalize()
-    weeks, index = np.unique(monday.to_numpy(), return_inverse=True)
-    summed = np.zeros((len(weeks), counts.shape[1]))
-    np.add.at(summed, index, counts)
+    weeks, index, summed, week_totals = weekly_sums(counts, totals, when)
     last = pd.Series(when).groupby(index).max()
-    return pd.DatetimeIndex(weeks), summed, np.bincount(index, weights=totals), pd.DatetimeIndex(last.to_numpy())
+    return weeks, summed, week_totals, pd.DatetimeIndex(last.to_numpy())
 
 
 def phrase_history(

@@ -58,13 +58,6 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def weekly_counts(daily: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, np.ndarray]:
-    """Per ISO week (Monday): each topic's papers (weeks x topics) and the week's papers in all."""
-    counts = DailyCounts.of(daily)
-    weeks, n, totals = counts.weekly()
-    return weeks, pd.DataFrame(n, index=weeks, columns=counts.topics), totals
-
-
 def emergence(counts: DailyCounts, end: pd.Timestamp, config: TrendsConfig) -> pd.DataFrame:
     """Per topic: the week its share last rose clearly above its own past (`onset`) and that rise's p-value; and
     whether its papers arrived mostly within `emerging_days` of `end`, at `RISE` times its earlier rate
@@ -137,9 +130,7 @@ def window_slopes(counts: DailyCounts, start: pd.Timestamp) -> tuple[np.ndarray,
     share = counts.n[recent] / np.where(weight > 0, weight, 1)[:, None]
     effect, p = np.zeros(len(counts.topics)), np.ones(len(counts.topics))
     complete = ~np.isnan(share).any(axis=0)
-    moving = complete & ~(share == share[:1]).all(axis=0)  # a constant share has no slope to test
-    if len(days) >= 4 and np.ptp(days) > 0 and moving.any():
-        effect[moving], p[moving] = slopes(days, share[:, moving], weight)
+    effect[complete], p[complete] = slopes(days, share[:, complete], weight)
     for j in np.flatnonzero(~complete):
         rows = ~np.isnan(share[:, j])
         effect[j], p[j] = slope_test(days[rows], share[rows, j], weight[rows])
