@@ -413,6 +413,25 @@ def test_the_welch_test_is_scipys() -> None:
         assert welch_greater(after, before) == pytest.approx(theirs if np.isfinite(theirs) else 1.0, rel=1e-10)
 
 
+def test_the_binomial_test_is_scipys() -> None:
+    """`binomial_greater` is scipy's exact one-sided binomial test (`binomtest(...).pvalue`, computed without its
+    per-call cost), from no papers at all to hundreds; tails below 1e-250 may differ in their last digits."""
+    from scipy import stats
+
+    from papertrends.changes import binomial_greater, median
+
+    rng = np.random.default_rng(9)
+    for _ in range(2000):
+        n = int(rng.integers(0, 400))
+        k = int(rng.integers(0, n + 1))
+        p = float(rng.uniform(0.001, 0.999))
+        theirs = stats.binomtest(k, n, p, alternative="greater").pvalue if n else 1.0
+        assert binomial_greater(k, n, p) == pytest.approx(theirs, rel=1e-9, abs=1e-250)
+    for size in range(1, 12):
+        x = rng.normal(size=size)
+        assert median(x) == np.median(x)
+
+
 def test_the_change_points_reach_the_least_penalised_cost() -> None:
     """ruptures' compiled kernel search (linear kernel: the L2 cost) finds segments whose penalised cost is the
     exact optimum on nearly every series like a topic's weeks (small, noisy, stepped), and near it on the rest

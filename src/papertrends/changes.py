@@ -12,9 +12,11 @@ penalised cost (`tests/test_trends.py`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import ruptures
-from scipy import special, stats
+from scipy import special
 
 MIN_SEGMENT = 4  # weeks: a change point needs this much series on each side
 FILTERED_WEEKS = 2000  # longer series skip `could_rise`: 2 million runs of weeks, 16 MB an array
@@ -45,8 +47,16 @@ def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarr
     share = n / np.maximum(total, 1)
     k_after, k_both = int(n[after].sum()), int(n[after].sum() + n[before].sum())
     expected = total[after].sum() / max(total[after].sum() + total[before].sum(), 1)
-    counted = stats.binomtest(k_after, k_both, expected, alternative="greater").pvalue if k_both else 1.0
-    return max(welch_greater(share[after], share[before]), float(counted))
+    return max(welch_greater(share[after], share[before]), binomial_greater(k_after, k_both, expected))
+
+
+def binomial_greater(k: int, n: int, p: float) -> float:
+    """The exact binomial test's one-sided p-value of `k` or more successes in `n` trials of chance `p` (scipy's
+    `binomtest(k, n, p, alternative="greater").pvalue`, its upper tail, computed here without the per-call cost
+    of building a test result: it is called for every rising topic and week). 1 when there are no trials."""
+    if n <= 0 or k <= 0:
+        return 1.0
+    return min(float(special.bdtrc(k - 1, n, p)), 1.0)
 
 
 def segment_bounds(share: np.ndarray) -> list[int]:
@@ -60,9 +70,16 @@ def penalty(share: np.ndarray) -> float:
     """The price of one more segment: BIC's for a shift in the mean, on the series' noise (the spread of its
     week-to-week differences, robust to the shifts themselves)."""
     diffs = np.diff(share)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2)
+    sigma = 1.4826 * median(np.abs(diffs - median(diffs))) / np.sqrt(2)
     sigma = max(sigma, float(np.std(share)) / 10, 1e-6)
     return 2 * sigma**2 * np.log(len(share))
+
+
+def median(x: np.ndarray) -> float:
+    """`np.median` of a short 1-d array, without its per-call dispatch (called twice per series and week)."""
+    ordered = np.sort(x)
+    half = len(ordered) // 2
+    return float(ordered[half]) if len(ordered) % 2 else float(ordered[half - 1] + ordered[half]) / 2
 
 
 def rising_change_point(n: np.ndarray, total: np.ndarray) -> tuple[int, float] | None:
@@ -95,8 +112,7 @@ def could_rise(n: np.ndarray, total: np.ndarray) -> bool:
     if len(n) > FILTERED_WEEKS:
         return True
     papers, all_papers = np.concatenate([[0.0], np.cumsum(n)]), np.concatenate([[0.0], np.cumsum(total)])
-    start, end = np.triu_indices(len(n) + 1, k=MIN_SEGMENT)  # the run of weeks [start, end)
-    start, end = start[start >= MIN_SEGMENT], end[start >= MIN_SEGMENT]
+    start, end = _runs_of_weeks(len(n))
     after = (papers[end] - papers[start]) / (all_papers[end] - all_papers[start])
     before = papers[start] / all_papers[start]
     slack = 1 - 1e-9  # the sums in another order: never rule out a rise that the exact sums would find
@@ -134,3 +150,14 @@ def dense_week(total: np.ndarray) -> int:
     ordered = np.sort(total)
     typical = ordered[np.searchsorted(np.cumsum(ordered), ordered.sum() / 2)]
     return int(np.argmax(total >= DENSE * typical))
+
+
+@lru_cache(maxsize=64)
+def _runs_of_weeks(n_weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every run of weeks [start, end) of a series of `n_weeks` that could follow a change point: at least
+    `MIN_SEGMENT` weeks long, with `MIN_SEGMENT` weeks before it. The same for every topic of a week's history,
+    so built once per length (read only)."""
+    start, end = np.triu_indices(n_weeks + 1, k=MIN_SEGMENT)
+    start, end = start[start >= MIN_SEGMENT], end[start >= MIN_SEGMENT]
+    start.flags.writeable = end.flags.writeable = False
+    return start, end

@@ -67,6 +67,8 @@ def emergence(counts: DailyCounts, end: pd.Timestamp, config: TrendsConfig) -> p
     recent = np.asarray(weeks >= end - timedelta(days=config.emerging_days))
     tested = np.asarray(weeks >= end - timedelta(days=config.window_days))
     past_weeks = (~recent) & (totals > 0)
+    dates = [week.date() for week in weeks]  # read per topic below: no Timestamp boxed each time
+    tested_dates = [d for d, t in zip(dates, tested, strict=True) if t]
     rows = []
     for j, topic_id in enumerate(counts.topics):
         n = weekly[:, j]
@@ -78,8 +80,8 @@ def emergence(counts: DailyCounts, end: pd.Timestamp, config: TrendsConfig) -> p
             rate_before = n[past_weeks].sum() / totals[past_weeks].sum()
             if rate_now >= RISE * rate_before and n[recent].sum() >= 0.5 * n.sum():
                 recent_p = rise_p(n, totals, recent & (totals > 0), past_weeks)
-        rows.append((int(topic_id), weeks[found[0]].date() if found else None, found[1] if found else 1.0, recent_p,
-                     weeks[tested][climb].date() if climb is not None else None))  # fmt: skip
+        rows.append((int(topic_id), dates[found[0]] if found else None, found[1] if found else 1.0, recent_p,
+                     tested_dates[climb] if climb is not None else None))  # fmt: skip
     return pd.DataFrame(rows, columns=["topic_id", "onset", "onset_p", "recent_p", "climb"])
 
 
@@ -113,11 +115,12 @@ def counted_table(counts: DailyCounts, config: TrendsConfig, previous: Mapping[i
     table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
     table["onset_q"] = benjamini_hochberg(table["onset_p"].fillna(1.0).to_numpy())
     table["recent_q"] = benjamini_hochberg(table["recent_p"].fillna(1.0).to_numpy())
-    table["new"] = [is_recent(r.first_seen, end, config) and is_later(r.first_seen, first, config)
-                    for r in table.itertuples()]  # fmt: skip
+    table["new"] = [is_recent(seen, end, config) and is_later(seen, first, config) for seen in table["first_seen"]]
     before = previous or {}
-    table["status"] = [status_of(r, end, config, before.get(r.topic_id)) for r in table.itertuples()]
-    table["since"] = [since_day(r, end, config, before.get(r.topic_id)) for r in table.itertuples()]
+    rows = list(table.assign(status="").itertuples())  # once: pandas reads every column anew for each pass
+    table["status"] = status = [status_of(r, end, config, before.get(r.topic_id)) for r in rows]
+    table["since"] = [since_day(r._replace(status=s), end, config, before.get(r.topic_id))
+                      for r, s in zip(rows, status, strict=True)]  # fmt: skip
     return table[COLUMNS].sort_values(["status", "effect"], ascending=[True, False], ignore_index=True)
 
 
