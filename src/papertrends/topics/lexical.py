@@ -34,13 +34,15 @@ MAX_DF = 0.5  # one in more than half of them says nothing either
 def lexical_vectors(texts: Sequence[str], dims: int, seed: int) -> np.ndarray:
     """Unit latent-semantic vectors of the texts (`dims` wide at most; zeros where a text has no counted word)."""
     from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfTransformer
 
-    vectorizer = TfidfVectorizer(
-        sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=MIN_DF, max_df=MAX_DF, dtype=np.float32
-    )
+    from papertrends.vectorizer import CountingVectorizer
+
+    # TfidfVectorizer's weights (sublinear TF, smoothed IDF, unit rows) on CountVectorizer's counts, counted on arrays
+    vectorizer = CountingVectorizer(stop_words="english", ngram_range=(1, 2), min_df=MIN_DF, max_df=MAX_DF,
+                                    dtype=np.float32)  # fmt: skip
     try:
-        counts = vectorizer.fit_transform(texts)
+        counts = TfidfTransformer(sublinear_tf=True).fit_transform(vectorizer.fit_transform(texts))
     except ValueError:  # no word in five papers and under half of them: nothing to add
         return np.zeros((len(texts), 0), dtype=np.float32)
     k = min(dims, counts.shape[1] - 1, len(texts) - 1)

@@ -60,10 +60,10 @@ def import_bertopic() -> type:
 
 
 def build_vectorizer(settings: Settings) -> CountVectorizer:
-    from sklearn.feature_extraction.text import CountVectorizer
+    from papertrends.vectorizer import CountingVectorizer  # CountVectorizer's counts, on arrays
 
     v = settings.vectorizer
-    return CountVectorizer(stop_words=v.stop_words, ngram_range=tuple(v.ngram_range), min_df=v.min_df)
+    return CountingVectorizer(stop_words=v.stop_words, ngram_range=tuple(v.ngram_range), min_df=v.min_df)
 
 
 def build_ctfidf(settings: Settings) -> ClassTfidfTransformer:
