@@ -7,8 +7,9 @@ also uses for the fit's word counts (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Collection
-from itertools import chain
+from itertools import chain, filterfalse
 from typing import NamedTuple
 
 import numpy as np
@@ -54,9 +55,10 @@ def word_ids(
     stop_words: Collection[str] | None,
 ) -> Tokens:
     """Every text's words as a CountVectorizer's preprocessor and tokenizer give them, its stop words out."""
-    stop = stop_words or ()
-    ids: dict[str, int] = {}
-    docs = [[ids.setdefault(w, len(ids)) for w in tokenize(preprocess(text)) if w not in stop] for text in texts]
+    stop = frozenset(stop_words or ())
+    ids: defaultdict[str, int] = defaultdict()
+    ids.default_factory = ids.__len__  # a new word gets the next id (CountVectorizer's own trick)
+    docs = [list(map(ids.__getitem__, filterfalse(stop.__contains__, tokenize(preprocess(text))))) for text in texts]
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     words = np.fromiter(chain.from_iterable(docs), dtype=np.int64, count=int(lengths.sum()))
     text = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
