@@ -24,10 +24,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 STARTUP_TIMEOUT_S = 90.0  # a busy 2-core machine can take a while to import the server and migrate its database
-# What the API of one run does not need at its start: block types written to its database (Prefect imports every
-# installed collection to list them; prefect-dask pulls in Dask's `distributed`, 0.2 s of the start). A server
-# started with `prefect server start` on the same PREFECT_HOME registers them itself.
-STARTUP_SETTINGS = {"PREFECT_API_BLOCKS_REGISTER_ON_START": False, "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": False}
 
 _api: _ThreadedAPI | None = None
 _lock = threading.Lock()
@@ -51,13 +47,8 @@ class _ThreadedAPI:
         self.error: BaseException | None = None
 
     def _serve(self) -> None:
-        import prefect.settings
-        from prefect.settings import temporary_settings
-
-        updates = {getattr(prefect.settings, name): value for name, value in STARTUP_SETTINGS.items()}
         try:
-            with temporary_settings(updates=updates):  # this thread's context, which the server's tasks copy
-                self.server.run(sockets=[self.socket])
+            self.server.run(sockets=[self.socket])
         except BaseException as e:  # noqa: BLE001 - reported by start(), which the run waits on
             self.error = e
 
