@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 
 import numpy as np
 from scipy import sparse
 
 TOP_WORDS = 10
 WINDOW = 10  # gensim's sliding window for c_npmi
+DENSE_WORDS = 4000  # up to this many scored words, their pair counts are held as an array (128 MB at most)
 
 
 def tokenizer() -> Callable[[str], list[str]]:
@@ -46,7 +48,7 @@ def diversity(topics: Sequence[Sequence[str]]) -> float:
 class WindowCounts:
     """How many windows hold each word (by its index), and each pair; gensim's accumulator protocol."""
 
-    together: sparse.csr_matrix  # windows holding both words; the diagonal: windows holding the word
+    together: sparse.csr_matrix | np.ndarray  # windows holding both words; the diagonal: windows holding the word
     num_docs: int  # gensim's name for the number of windows
 
     def __getitem__(self, word_or_pair: int | Sequence[int]) -> int:
@@ -67,20 +69,19 @@ def window_counts(texts: Sequence[Sequence[str]], words: Sequence[str], window: 
     stays present until the window after the first occurrence at or after that window's start has left.
     """
     index = {w: i for i, w in enumerate(words)}
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     windows = np.maximum(1, lengths - window + 1)
     first_window = np.concatenate([[0], np.cumsum(windows)[:-1]])
-    text_of, position, word = [], [], []
-    for n, text in enumerate(texts):
-        for p, token in enumerate(text):
-            w = index.get(token)
-            if w is not None:
-                text_of.append(n)
-                position.append(p)
-                word.append(w)
+    # every token's word (-1: not one of `words`), text and position, read in C by map rather than token by token
+    tokens = int(lengths.sum())
+    every = np.fromiter(map(index.get, chain.from_iterable(texts), repeat(-1, tokens)), dtype=np.int64, count=tokens)
+    found = every >= 0
+    text_of = np.repeat(np.arange(len(texts)), lengths)[found]
+    position = (np.arange(tokens) - np.repeat(np.cumsum(lengths) - lengths, lengths))[found]
+    word = every[found]
     together = sparse.csr_matrix((len(words), len(words)), dtype=np.int64)
-    if word:
-        t, p, w = np.array(text_of), np.array(position), np.array(word)
+    if len(word):
+        t, p, w = text_of, position, word
         # the occurrences of each word in each text, in order of position
         order = np.lexsort((p, w, t))
         t, p, w = t[order], p[order], w[order]
@@ -97,7 +98,9 @@ def window_counts(texts: Sequence[Sequence[str]], words: Sequence[str], window: 
                                     shape=(int(windows.sum()), len(words)))  # fmt: skip
         present.data[:] = 1  # a window holds a word once, however many of its copies entered it
         together = (present.T @ present).tocsr()
-    return WindowCounts(together, int(windows.sum()))
+    # gensim reads it one count at a time: from an array when it is small (a sparse lookup costs 20 us)
+    small = len(words) <= DENSE_WORDS
+    return WindowCounts(together.toarray() if small else together, int(windows.sum()))
 
 
 def npmi(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], vocabulary: set[str]) -> float:
