@@ -121,3 +121,18 @@ def test_run_twice_on_the_samples_with_the_real_model(tmp_path: Path) -> None:
     assert "embeddings  0 computed (all cached)" in third.stdout
     assert "first file parsed at" in third.stdout  # read ahead against the stored hashes: every file unchanged
     assert "snapshots   0 new, 5 total (5 unchanged" in third.stdout
+
+
+def test_a_run_sends_no_telemetry_unless_the_user_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefect's server analytics and its SDK's usage events are off for papertrends' commands by default; a value
+    the user set stays."""
+    from papertrends.cli import _no_telemetry
+
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    monkeypatch.delenv("PREFECT_SERVER_ANALYTICS_ENABLED", raising=False)
+    _no_telemetry()
+    assert os.environ["DO_NOT_TRACK"] == "1" and os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    monkeypatch.setenv("DO_NOT_TRACK", "0")
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "true")
+    _no_telemetry()
+    assert os.environ["DO_NOT_TRACK"] == "0" and os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "true"

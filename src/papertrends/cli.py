@@ -94,10 +94,18 @@ def _few_malloc_arenas() -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
 
 
+def _no_telemetry() -> None:
+    """Prefect sends usage events of its own: its server's analytics, and since 3.8 the SDK's first-use milestones
+    from an interactive terminal (to Amplitude). A papertrends run serves Prefect's API for itself alone
+    (flows/api.py) and may run where nothing outside answers; it sends nothing unless the user asks for it (set
+    either variable yourself). DO_NOT_TRACK is the common opt-out that Prefect's SDK reads."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     _few_malloc_arenas()
-    # The run serves Prefect's API for itself alone (flows/api.py); it has no one to send telemetry to.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _no_telemetry()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from papertrends.config import ConfigError
     from papertrends.files import atomic_write
@@ -202,6 +210,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    _no_telemetry()
     from papertrends.config import DEFAULT_CONFIG
     from papertrends.orchestration import orchestrator
 
