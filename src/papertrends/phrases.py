@@ -89,17 +89,24 @@ def ngram_matrix(
     offsets = np.cumsum([0, *sizes])
     alphabetical = _alphabetical(levels, tokens.vocabulary)
     appearance = _appearance(levels, tokens.text)
-    rows = np.concatenate([tokens.text[level.at] for level in levels])
-    cols = np.concatenate([np.where(level.column >= 0, level.column + offset, -1)
-                           for level, offset in zip(levels, offsets, strict=False)])  # fmt: skip
-    found = cols >= 0
-    ones = np.ones(int(found.sum()), dtype=np.int64)
-    shape = (tokens.n_texts, len(alphabetical))
-    counted = sparse.coo_matrix((ones, (rows[found], appearance[cols[found]])), shape=shape).tocsr()
-    counted.sort_indices()  # each row in order of first use, as CountVectorizer's ids
-    to_alphabetical = np.empty(len(alphabetical), dtype=counted.indices.dtype)
+    n_features = len(alphabetical)
+    # one key per occurrence counted, (text, n-gram in order of first use), sorted: each run of a key is one entry
+    keys = np.concatenate([
+        tokens.text[level.at[level.column >= 0]] * n_features + appearance[level.column[level.column >= 0] + offset]
+        for level, offset in zip(levels, offsets, strict=False)
+    ])  # fmt: skip
+    keys.sort()
+    starts = np.flatnonzero(_run_starts(keys))
+    counts = np.diff(np.append(starts, len(keys)))
+    entries = keys[starts]
+    del keys
+    to_alphabetical = np.empty(n_features, dtype=np.int64)
     to_alphabetical[appearance] = alphabetical
-    x = sparse.csr_matrix((counted.data, to_alphabetical[counted.indices], counted.indptr), shape=shape)
+    index = np.int32 if max(len(entries), n_features) < np.iinfo(np.int32).max else np.int64  # CountVectorizer's
+    indptr = np.zeros(tokens.n_texts + 1, dtype=index)
+    np.cumsum(np.bincount(entries // n_features, minlength=tokens.n_texts), out=indptr[1:])
+    x = sparse.csr_matrix((counts, to_alphabetical[entries % n_features].astype(index), indptr),
+                          shape=(tokens.n_texts, n_features))  # fmt: skip
     names = list(chain.from_iterable(_phrases(level.words, tokens.vocabulary) for level in levels))
     return x, np.array(names, dtype=object)[np.argsort(alphabetical)].tolist()
 
