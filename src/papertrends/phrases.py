@@ -122,6 +122,7 @@ class Level(NamedTuple):
 
 
 def _level(gram: Grams, n: int, n_words: int, max_count: float, pairs: np.ndarray | None) -> Level:
+    """The n-grams of `gram` that are in enough texts and in no more than `max_count`."""
     counted = np.flatnonzero(gram.kept & (gram.df <= max_count))
     column = np.full(len(gram.keys), -1, dtype=np.int64)
     column[counted] = np.arange(len(counted))
