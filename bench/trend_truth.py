@@ -336,8 +336,8 @@ def phrase_flag(
 
 def phrase_false_alarms(result: object, sightings: pd.DataFrame) -> tuple[int, int, list[dict[str, object]]]:
     """(research terms ever flagged rising or emerging, false alarms, every first flag): the words test of
-    `false_alarms` on the papers using the phrase (as `phrases.phrase_matrix` counts them)."""
-    from papertrends.phrases import phrase_matrix
+    `false_alarms` on the papers using the phrase (as `vectorizer.phrase_matrix` counts them)."""
+    from papertrends.vectorizer import phrase_matrix
 
     history, papers = result.term_history, result.papers  # type: ignore[attr-defined]
     up = history[history["status"].isin(["emerging", "rising"])]

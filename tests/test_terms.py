@@ -72,7 +72,7 @@ def test_phrases_are_what_a_plain_count_vectorizer_finds_on_real_abstracts() -> 
 
     from papertrends.catalog import build_catalog
     from papertrends.ingest import read_snapshots
-    from papertrends.terms import phrase_matrix
+    from papertrends.vectorizer import phrase_matrix
 
     snapshots = read_snapshots(Path(__file__).resolve().parents[1] / "snapshots").snapshots
     papers = build_catalog(snapshots, {}).changed.values()

@@ -1,9 +1,7 @@
-"""The phrases of a corpus, counted: which 1-3-grams of titles and abstracts are in enough papers, and which papers
-use each (`phrase_matrix`). Pure; `terms.term_trends` tests them for trends.
-
-The counting is scikit-learn's CountVectorizer's (its tokens, stop words, n-grams and vocabulary order), done on
-arrays of word ids rather than phrase by phrase in Python: `ngram_matrix`, which `vectorizer.CountingVectorizer`
-also uses for the fit's word counts (docs/benchmarks.md)."""
+"""The n-grams of a corpus, counted as scikit-learn's CountVectorizer counts them (its tokens, stop words, n-grams
+and vocabulary order), on arrays of word ids rather than phrase by phrase in Python: `ngram_matrix`, what
+`vectorizer.CountingVectorizer` fits with (the fit's word counts, and the phrases `terms.term_trends` tests for
+trends: `vectorizer.phrase_matrix`). Pure (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -15,27 +13,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Tokens", "ngram_matrix", "phrase_matrix", "word_ids"]
+__all__ = ["Tokens", "ngram_matrix", "sortable", "word_ids"]
 
 MAX_N = 3  # n-grams up to triples: a key is at most (frequent pairs x words), well inside 64 bits
-
-
-def phrase_matrix(
-    texts: list[str], stop_words: str | list[str] | None, min_df: int
-) -> tuple[sparse.csc_matrix, np.ndarray]:
-    """Papers x phrases (1-3-grams, stop words out, in at least `min_df` papers; 1 where a paper uses it) and the
-    phrases: what scikit-learn's CountVectorizer(ngram_range=(1, 3), binary=True, min_df=min_df) gives, with its
-    tokens and its sorted vocabulary (12.5 s to 5.6 s on 46k abstracts: docs/benchmarks.md). Raises ValueError
-    when no phrase is in `min_df` papers."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    plain = CountVectorizer(stop_words=stop_words)
-    tokens = word_ids(texts, plain.build_preprocessor(), plain.build_tokenizer(), plain.get_stop_words())
-    x, names = ngram_matrix(tokens, (1, 3), min_df, len(texts))
-    if not names:
-        raise ValueError("no phrase is in enough papers")
-    x.data[:] = 1  # binary: a paper uses a phrase or not
-    return x.tocsc(), np.array(names, dtype=object)
 
 
 class Tokens(NamedTuple):

@@ -35,7 +35,6 @@ from scipy import sparse, stats
 
 from papertrends import frames
 from papertrends.config import TrendsConfig, VectorizerConfig
-from papertrends.phrases import phrase_matrix
 from papertrends.slopes import slopes
 from papertrends.term_weeks import phrase_history, since, this_week
 from papertrends.trends import benjamini_hochberg
@@ -168,6 +167,8 @@ def phrase_trends(
     empty = pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=HISTORY_COLUMNS)
     if papers.empty or sightings.empty:
         return empty
+    from papertrends.vectorizer import phrase_matrix  # scikit-learn: imported when run, not with this module
+
     texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
     try:
         x, terms = phrase_matrix(texts, vectorizer.stop_words, min(MIN_PAPERS, max(2, len(texts) // 2)))

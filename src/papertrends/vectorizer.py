@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from numbers import Integral
 
+import numpy as np
 import sklearn
 from scipy import sparse
 from sklearn.base import _fit_context
@@ -62,3 +63,18 @@ def _as_configured(x: sparse.csr_matrix) -> sparse.spmatrix | sparse.sparray:
     if sklearn.get_config().get("sparse_interface", "spmatrix") == "sparray":
         return sparse.csr_array(x)
     return x
+
+
+def phrase_matrix(
+    texts: list[str], stop_words: str | list[str] | None, min_df: int
+) -> tuple[sparse.csc_matrix, np.ndarray]:
+    """Papers x phrases (1-3-grams, stop words out, in at least `min_df` papers; 1 where a paper uses it) and the
+    phrases: what scikit-learn's CountVectorizer(ngram_range=(1, 3), binary=True, min_df=min_df) gives, with its
+    tokens and its sorted vocabulary (12.5 s to 5.6 s on 46k abstracts: docs/benchmarks.md). Raises ValueError
+    when no phrase is in `min_df` papers."""
+    vectorizer = CountingVectorizer(stop_words=stop_words, ngram_range=(1, 3), binary=True, min_df=min_df)
+    try:
+        x = vectorizer.fit_transform(texts)
+    except ValueError as e:  # CountVectorizer's: nothing left after min_df, or no word at all
+        raise ValueError("no phrase is in enough papers") from e
+    return sparse.csc_matrix(x), vectorizer.get_feature_names_out()
