@@ -418,7 +418,7 @@ def test_the_binomial_test_is_scipys() -> None:
     per-call cost), from no papers at all to hundreds; tails below 1e-250 may differ in their last digits."""
     from scipy import stats
 
-    from papertrends.changes import binomial_greater, median
+    from papertrends.changes import binomial_greater
 
     rng = np.random.default_rng(9)
     for _ in range(2000):
@@ -427,6 +427,12 @@ def test_the_binomial_test_is_scipys() -> None:
         p = float(rng.uniform(0.001, 0.999))
         theirs = stats.binomtest(k, n, p, alternative="greater").pvalue if n else 1.0
         assert binomial_greater(k, n, p) == pytest.approx(theirs, rel=1e-9, abs=1e-250)
+
+
+def test_the_penalty_median_is_numpys() -> None:
+    from papertrends.changes import median
+
+    rng = np.random.default_rng(10)
     for size in range(1, 12):
         x = rng.normal(size=size)
         assert median(x) == np.median(x)

@@ -45,7 +45,8 @@ def rise_p(n: np.ndarray, total: np.ndarray, after: np.ndarray, before: np.ndarr
     an exact binomial test on the papers (given how many there are in both, are too many in `after`?) does not
     mistake a run of empty weeks for a certain zero, as the t-test does when few papers are in play."""
     share = n / np.maximum(total, 1)
-    k_after, k_both = int(n[after].sum()), int(n[after].sum() + n[before].sum())
+    k_after = int(n[after].sum())
+    k_both = k_after + int(n[before].sum())
     expected = total[after].sum() / max(total[after].sum() + total[before].sum(), 1)
     return max(welch_greater(share[after], share[before]), binomial_greater(k_after, k_both, expected))
 

@@ -76,12 +76,11 @@ def window_counts(texts: Sequence[Sequence[str]], words: Sequence[str], window: 
     tokens = int(lengths.sum())
     every = np.fromiter(map(index.get, chain.from_iterable(texts), repeat(-1, tokens)), dtype=np.int64, count=tokens)
     found = every >= 0
-    text_of = np.repeat(np.arange(len(texts)), lengths)[found]
-    position = (np.arange(tokens) - np.repeat(np.cumsum(lengths) - lengths, lengths))[found]
-    word = every[found]
+    t = np.repeat(np.arange(len(texts)), lengths)[found]  # text, position and word of each token of `words`
+    p = (np.arange(tokens) - np.repeat(np.cumsum(lengths) - lengths, lengths))[found]
+    w = every[found]
     together = sparse.csr_matrix((len(words), len(words)), dtype=np.int64)
-    if len(word):
-        t, p, w = text_of, position, word
+    if len(w):
         # the occurrences of each word in each text, in order of position
         order = np.lexsort((p, w, t))
         t, p, w = t[order], p[order], w[order]
