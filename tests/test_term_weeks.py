@@ -178,3 +178,22 @@ def test_a_slope_carried_by_a_few_heavy_days_is_tested_on_those_days() -> None:
     assert (pooled[1:] < 0.05).mean() > 0.25  # the failure this guards against
     assert (p[1:] < 0.05).mean() <= 0.10, (p[1:] < 0.05).mean()
     assert effect[0] > 0 and p[0] < 0.05, p[0]
+
+
+def test_days_sum_to_their_weeks_in_any_order() -> None:
+    """`series.weekly_sums` sums a run of days in order at once, and days in any other order one by one: the
+    same weeks, sums and each day's week either way (the weeks with a digest only)."""
+    from papertrends.series import weekly_sums
+
+    random = np.random.default_rng(3)
+    days = pd.DatetimeIndex(sorted(pd.Timestamp("2025-01-01") + pd.to_timedelta(random.choice(90, 40), unit="D")))
+    counts, totals = random.integers(0, 9, size=(40, 5)).astype(float), random.integers(1, 30, size=40).astype(float)
+    weeks, at, summed, week_totals = weekly_sums(counts, totals, days)
+    shuffled = random.permutation(40)
+    weeks2, at2, summed2, week_totals2 = weekly_sums(counts[shuffled], totals[shuffled], days[shuffled])
+    assert weeks.equals(weeks2) and np.array_equal(at[shuffled], at2)
+    assert np.array_equal(summed, summed2) and np.array_equal(week_totals, week_totals2)
+    monday = days - pd.to_timedelta(days.day_of_week, unit="D")
+    expected = pd.DataFrame(counts).groupby(monday.to_numpy()).sum()
+    assert np.array_equal(summed, expected.to_numpy()) and weeks.equals(pd.DatetimeIndex(expected.index))
+    assert weekly_sums(np.zeros((0, 3)), np.zeros(0), pd.DatetimeIndex([]))[2].shape == (0, 3)

@@ -95,3 +95,20 @@ def test_it_refuses_what_count_vectorizer_refuses(abstracts: list[str]) -> None:
             CountingVectorizer(**options).fit_transform(texts)
     with pytest.raises(ValueError, match="Iterable over raw text documents expected"):
         CountingVectorizer().fit_transform("one text, not a list of them")
+
+
+def test_its_words_are_the_default_patterns_on_any_text(abstracts: list[str]) -> None:
+    """The default token pattern's words by the faster pattern: the same tokens on the abstracts and on text made
+    to find a difference (one-letter words, underscores, digits, accents, combining marks, other scripts)."""
+    from papertrends.vectorizer import WORDS
+
+    tricky = ["a b cd e_f _ __x é ée e\u0301e 3 33 3d x1 ß ΣΑΣ 中文 한국어 ٣٤ a-b a.b a'b", "", " ", "x", "ab",
+              "naïve café\u200bbar tab\tnew\nline", "\U0001d400\U0001d401 emoji🙂word 🙂🙂"]  # fmt: skip
+    default = CountVectorizer().build_tokenizer()
+    for text in [*abstracts, *tricky]:
+        assert WORDS.findall(text) == default(text), text
+    random = np.random.default_rng(0)
+    alphabet = np.array(list("ab_1 .-\u0301é中\n"))
+    for _ in range(2000):  # random strings of word and non-word characters
+        text = "".join(random.choice(alphabet, size=int(random.integers(0, 12))))
+        assert WORDS.findall(text) == default(text), repr(text)

@@ -198,7 +198,7 @@ def phrase_trends(
         {
             "term": terms, "status": status, "effect": np.round(effect * 100, 4),
             "relative": np.round(effect / np.maximum(mean_share, 1e-9), 4), "p_value": p, "q_value": q,
-            "papers": n_papers, "first_seen": [when[i].date() for i in first],
+            "papers": n_papers, "first_seen": list(when[first].date),
             "n_topics": [len(s) for s in spread], "topic_ids": [" ".join(map(str, s)) for s in spread],
             "variants": ["; ".join(sorted(variants.get(j, []))) for j in range(len(terms))],
             "lift": np.round(lift, 3),

@@ -12,7 +12,8 @@ vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from numbers import Integral
 
 import numpy as np
@@ -22,6 +23,11 @@ from sklearn.base import _fit_context
 from sklearn.feature_extraction.text import CountVectorizer
 
 from papertrends.phrases import MAX_N, ngram_matrix, sortable, word_ids
+
+DEFAULT_PATTERN = r"(?u)\b\w\w+\b"  # CountVectorizer's token_pattern
+# What findall gives for the default pattern, without its word boundaries: a greedy run of two or more word
+# characters starts where the scan finds one and ends where the run does, so the matches are the same runs.
+WORDS = re.compile(r"\w\w+")
 
 
 class CountingVectorizer(CountVectorizer):
@@ -40,7 +46,7 @@ class CountingVectorizer(CountVectorizer):
         self._validate_vocabulary()
         self.build_analyzer()  # its checks and warnings (stop words the tokenizer would split), as CountVectorizer's
         low, high = self.ngram_range
-        tokens = word_ids(texts, self.build_preprocessor(), self.build_tokenizer(), self.get_stop_words())
+        tokens = word_ids(texts, self.build_preprocessor(), self._tokenizer(), self.get_stop_words())
         if high > MAX_N or not sortable(tokens.vocabulary):
             return super().fit_transform(texts, y)
         max_count = self.max_df if isinstance(self.max_df, Integral) else self.max_df * len(texts)
@@ -56,6 +62,13 @@ class CountingVectorizer(CountVectorizer):
             x.data.fill(1)
         self.vocabulary_ = dict(zip(names, range(len(names)), strict=True))
         return _as_configured(x)
+
+    def _tokenizer(self) -> Callable[[str], list[str]]:
+        """CountVectorizer's tokenizer; for its default pattern, the same tokens by a pattern a quarter faster
+        (`WORDS`)."""
+        if self.tokenizer is None and self.token_pattern == DEFAULT_PATTERN:
+            return WORDS.findall
+        return self.build_tokenizer()
 
 
 def _as_configured(x: sparse.csr_matrix) -> sparse.spmatrix | sparse.sparray:
