@@ -226,3 +226,26 @@ def test_a_corpus_without_shared_words_adds_no_lexical_vector() -> None:
     from papertrends.topics.lexical import lexical_vectors
 
     assert lexical_vectors(["alpha beta", "gamma delta", "epsilon zeta"], 16, seed=1).shape == (3, 0)
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="resident memory read from Linux's /proc")
+def test_memory_a_phase_freed_goes_back_to_the_system() -> None:
+    """What the fit's phases free in small blocks stays resident under glibc until `release_freed_memory`."""
+    import platform
+
+    from papertrends.topics.memory import release_freed_memory
+
+    def resident_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    if platform.libc_ver()[0] != "glibc":
+        release_freed_memory()  # nothing to give back, and no error
+        return
+    blocks = [np.ones(1000) for _ in range(40_000)]  # 8 KB each, under malloc's mmap threshold: in its arena
+    pin = np.ones(1000)  # allocated after them: the arena cannot shrink from its top
+    held = resident_mb()
+    del blocks
+    freed = resident_mb()
+    release_freed_memory()
+    assert held - resident_mb() > 0.8 * 300 and freed - resident_mb() > 0.5 * 300, (held, freed, resident_mb())
+    del pin

@@ -42,6 +42,7 @@ import numpy as np
 
 from papertrends.topics.backends import reduction_and_clustering
 from papertrends.topics.levels import OUTLIER, similarity_floors
+from papertrends.topics.memory import release_freed_memory
 from papertrends.topics.neighbors import unit_rows
 
 JACCARD_CUT = 0.5  # member clusters sharing at least this much (on average) are one meta-cluster
@@ -181,6 +182,7 @@ class ConsensusClusterer:
         self.areas_ = by_size(self._outliers(x, labels, centroids, core))
         lines = membership(self._members(layouts, line_size), len(x), line_size) if line_size < area_size else weights
         self.labels_ = by_size(nested_lines(x, self.areas_, lines, line_size))
+        release_freed_memory()  # the members' HDBSCAN trees, before BERTopic's c-TF-IDF adds its own
         return self
 
     def _members(self, layouts: list[np.ndarray], size: int) -> list[np.ndarray]:

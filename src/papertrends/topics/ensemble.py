@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from papertrends.topics.backends import reduction_and_clustering
+from papertrends.topics.memory import release_freed_memory
 from papertrends.topics.neighbors import most_similar, unit_rows
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class EnsembleReducer:
         self.embeddings_ = x
         # BERTopic's map of the corpus: the first member's layout stands for all.
         self.embedding_ = self.layouts_[0]
+        release_freed_memory()  # the members' neighbour graphs and optimisation arrays
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
