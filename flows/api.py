@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 STARTUP_TIMEOUT_S = 90.0  # a busy 2-core machine can take a while to import the server and migrate its database
 
@@ -91,15 +92,27 @@ def api_url() -> str:
     return _api.url
 
 
+def served_here(url: str) -> bool:
+    """Whether `url` is the API this process serves (`api_url` started it)."""
+    return _api is not None and url == _api.url
+
+
 @contextmanager
 def reporting_to(url: str) -> Iterator[None]:
-    """Prefect's settings point at `url` inside; so does the environment, for processes started inside."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    """Prefect's settings point at `url` inside; so does the environment, for processes started inside.
 
+    Toward the API this process serves, flow runs send no heartbeats. They let a server call a run crashed when
+    they stop, and this server stops with the run. Prefect's heartbeat thread sleeps a second at a time, and
+    the flow waits for it to wake at its end: 0.5 s a run on average (docs/benchmarks.md)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    updates: dict[Any, object] = {PREFECT_API_URL: url}
+    if served_here(url):
+        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
     before = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        with temporary_settings(updates=updates):
             yield
     finally:
         if before is None:

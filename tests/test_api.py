@@ -34,12 +34,15 @@ with urllib.request.urlopen(url + "/health", timeout=10) as r:
     health = r.status
 with reporting_to(url):
     inside = str(PREFECT_API_URL.value())
+    from prefect.settings import get_current_settings
+    heartbeat = get_current_settings().flows.heartbeat_frequency
     result = check(4)
     from prefect.client.orchestration import get_client
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(limit=10, sort=FlowRunSort.START_TIME_DESC)
 print(json.dumps({"before": before, "url": url, "same": api_url() == url, "health": health, "inside": inside,
-                  "result": result, "runs": len(runs), "completed": sum(r.state_name == "Completed" for r in runs),
+                  "heartbeat": heartbeat, "result": result, "runs": len(runs),
+                  "completed": sum(r.state_name == "Completed" for r in runs),
                   "children": [" ".join(c.cmdline()) for c in psutil.Process().children(recursive=True)]}))
 """
 
@@ -54,6 +57,7 @@ def test_a_run_without_an_api_url_serves_prefects_api_from_its_own_process(tmp_p
     assert out["before"] == "" and out["url"].startswith("http://127.0.0.1:") and out["url"].endswith("/api")
     assert out["same"] and out["health"] == 200 and out["inside"] == out["url"]
     assert out["result"] == 12
+    assert out["heartbeat"] is None  # no heartbeats toward a server that stops with the run
     assert out["runs"] == 1 and out["completed"] == 1  # the flow's run, recorded by the server
     assert out["children"] == []  # no second Python process for Prefect's API
     assert (tmp_path / "prefect" / "prefect.db").exists()  # its state in PREFECT_HOME, as Prefect's own server keeps it
@@ -62,7 +66,10 @@ def test_a_run_without_an_api_url_serves_prefects_api_from_its_own_process(tmp_p
 
 def test_a_run_with_an_api_url_uses_it_and_starts_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "http://127.0.0.1:9/api"}
-    code = "import flows.api as a; print(a.api_url()); print(a._api is None)"
+    code = (
+        "import flows.api as a; from prefect.settings import get_current_settings as s; print(a.api_url()); "
+        "print(a._api is None)\nwith a.reporting_to(a.api_url()): print(s().flows.heartbeat_frequency)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split() == ["http://127.0.0.1:9/api", "True"]
+    assert done.stdout.split() == ["http://127.0.0.1:9/api", "True", "180"]  # a server of its own: heartbeats kept
