@@ -63,6 +63,7 @@ def ngram_matrix(
     grams = _occurrences(tokens.words, tokens.text, n_words, min_count, high)
     pairs = grams[1].keys[grams[1].kept] if high == 3 else None
     levels = [_level(grams[n - 1], n, n_words, max_count, pairs) for n in range(low, high + 1)]
+    del grams  # every occurrence of every candidate: what is held from here on is what is counted (memory)
     sizes = [len(level.first) for level in levels]
     if not sum(sizes):
         return sparse.csr_matrix((tokens.n_texts, 0), dtype=np.int64), []
@@ -75,6 +76,8 @@ def ngram_matrix(
         tokens.text[level.at[level.column >= 0]] * n_features + appearance[level.column[level.column >= 0] + offset]
         for level, offset in zip(levels, offsets, strict=False)
     ])  # fmt: skip
+    words = [level.words for level in levels]
+    del levels
     keys.sort()
     starts = np.flatnonzero(_run_starts(keys))
     counts = np.diff(np.append(starts, len(keys)))
@@ -87,7 +90,8 @@ def ngram_matrix(
     np.cumsum(np.bincount(entries // n_features, minlength=tokens.n_texts), out=indptr[1:])
     x = sparse.csr_matrix((counts, to_alphabetical[entries % n_features].astype(index), indptr),
                           shape=(tokens.n_texts, n_features))  # fmt: skip
-    names = list(chain.from_iterable(_phrases(level.words, tokens.vocabulary) for level in levels))
+    del entries, starts, to_alphabetical, appearance  # before the phrases' strings, the largest part of the peak
+    names = list(chain.from_iterable(_phrases(level_words, tokens.vocabulary) for level_words in words))
     return x, np.array(names, dtype=object)[np.argsort(alphabetical)].tolist()
 
 
