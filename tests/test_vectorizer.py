@@ -105,6 +105,8 @@ def test_its_words_are_the_default_patterns_on_any_text(abstracts: list[str]) ->
     tricky = ["a b cd e_f _ __x é ée e\u0301e 3 33 3d x1 ß ΣΑΣ 中文 한국어 ٣٤ a-b a.b a'b", "", " ", "x", "ab",
               "naïve café\u200bbar tab\tnew\nline", "\U0001d400\U0001d401 emoji🙂word 🙂🙂"]  # fmt: skip
     default = CountVectorizer().build_tokenizer()
+    assert CountingVectorizer().build_tokenizer() == WORDS.findall  # the fast pattern is the one in use
+    assert CountingVectorizer(token_pattern=r"\b\w+\b").build_tokenizer()("a bc") == ["a", "bc"]  # others are theirs
     for text in [*abstracts, *tricky]:
         assert WORDS.findall(text) == default(text), text
     random = np.random.default_rng(0)

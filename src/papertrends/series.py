@@ -52,9 +52,10 @@ def weekly_sums(
     them), the columns' sums (weeks x columns) and the totals' (`counts`: days x columns; `totals`: days)."""
     monday = (when - pd.to_timedelta(when.day_of_week, unit="D")).normalize()
     weeks, at = np.unique(monday.to_numpy(), return_inverse=True)
-    if len(at) and np.all(at[1:] >= at[:-1]):  # days in order: each week's are one run of rows, summed at once
-        summed = np.add.reduceat(np.asarray(counts, dtype=float), np.flatnonzero(np.diff(at, prepend=-1)), axis=0)
-    else:
-        summed = np.zeros((len(weeks), counts.shape[1]))
-        np.add.at(summed, at, counts)
+    rows, in_order = counts, at
+    if np.any(at[1:] < at[:-1]):  # days out of order (callers pass them sorted): each week's rows put together
+        order = np.argsort(at, kind="stable")
+        rows, in_order = counts[order], at[order]
+    starts = np.searchsorted(in_order, np.arange(len(weeks)))  # each week's rows are one run, summed at once
+    summed = np.add.reduceat(np.asarray(rows, dtype=float), starts, axis=0)
     return pd.DatetimeIndex(weeks), at, summed, np.bincount(at, weights=totals, minlength=len(weeks))

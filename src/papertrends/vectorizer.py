@@ -46,7 +46,7 @@ class CountingVectorizer(CountVectorizer):
         self._validate_vocabulary()
         self.build_analyzer()  # its checks and warnings (stop words the tokenizer would split), as CountVectorizer's
         low, high = self.ngram_range
-        tokens = word_ids(texts, self.build_preprocessor(), self._tokenizer(), self.get_stop_words())
+        tokens = word_ids(texts, self.build_preprocessor(), self.build_tokenizer(), self.get_stop_words())
         if high > MAX_N or not sortable(tokens.vocabulary):
             return super().fit_transform(texts, y)
         max_count = self.max_df if isinstance(self.max_df, Integral) else self.max_df * len(texts)
@@ -63,12 +63,12 @@ class CountingVectorizer(CountVectorizer):
         self.vocabulary_ = dict(zip(names, range(len(names)), strict=True))
         return _as_configured(x)
 
-    def _tokenizer(self) -> Callable[[str], list[str]]:
+    def build_tokenizer(self) -> Callable[[str], list[str]]:
         """CountVectorizer's tokenizer; for its default pattern, the same tokens by a pattern a quarter faster
-        (`WORDS`)."""
+        (`WORDS`), wherever CountVectorizer tokenises (its analyzer, so `transform` too)."""
         if self.tokenizer is None and self.token_pattern == DEFAULT_PATTERN:
             return WORDS.findall
-        return self.build_tokenizer()
+        return super().build_tokenizer()
 
 
 def _as_configured(x: sparse.csr_matrix) -> sparse.spmatrix | sparse.sparray:

@@ -9,7 +9,6 @@ hf-daily-api before the c-TF-IDF (docs/benchmarks.md). Where the C library is no
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections.abc import Callable
 from functools import cache
 
@@ -17,8 +16,8 @@ from functools import cache
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):  # no C library by that name, or not glibc's
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return] - the process's own C library
+    except (OSError, AttributeError):  # not glibc's
         return None
 
 

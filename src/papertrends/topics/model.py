@@ -16,7 +16,6 @@ from papertrends.topics.consensus import ClusterSettings, ConsensusClusterer
 from papertrends.topics.ensemble import EnsembleReducer, EnsembleSettings
 from papertrends.topics.levels import OUTLIER, Level, centroids, group_topics, map_coordinates
 from papertrends.topics.lexical import joined, lexical_vectors
-from papertrends.topics.memory import release_freed_memory
 from papertrends.topics.sizes import FitSizes, fit_sizes
 from papertrends.topics.terms import (
     build_ctfidf,
@@ -98,16 +97,14 @@ class TopicModel:
         model.fit(texts, joined(np.asarray(embeddings, dtype=np.float32), lexical, t.lexical_weight))
         fine = np.asarray(model.hdbscan_model.labels_, dtype=int)
         areas = np.asarray(model.hdbscan_model.areas_, dtype=int)
+        group = group_topics(embeddings, areas, self.sizes_.top_level_topics, t.seed)
+        top = np.array([group.get(int(a), OUTLIER) for a in areas], dtype=int)
         self.outliers_before_ = model.hdbscan_model.outliers_before_
         self.subtopics_ = Level(fine, self._subtopic_terms(model, fine), centroids(embeddings, fine))
         self.coordinates_ = map_coordinates(model.umap_model.embedding_, t.seed)
-        # BERTopic is not kept: its vectorizer's 1-2-gram vocabulary and c-TF-IDF matrix go before the areas are
-        # grouped and the top level's terms build their own, where they would make the run's peak
-        # (docs/benchmarks.md).
+        # BERTopic is not kept: its vectorizer's 1-2-gram vocabulary and c-TF-IDF matrix go before the top level's
+        # terms build their own, where both together would make the run's peak (docs/benchmarks.md).
         del model
-        release_freed_memory()  # the vocabulary's half a million strings, freed in small blocks
-        group = group_topics(embeddings, areas, self.sizes_.top_level_topics, t.seed)
-        top = np.array([group.get(int(a), OUTLIER) for a in areas], dtype=int)
         self.parent_of_ = {int(k): int(top[np.argmax(fine == k)]) for k in sorted(set(fine.tolist()) - {OUTLIER})}
         self.topics_ = Level(top, topic_terms(docs, top, self.settings), centroids(embeddings, top))
         self.paper_ids_ = list(paper_ids)
