@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
     os.environ.pop("PREFECT_API_URL", None)
     os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # The throwaway home goes with the session; only Prefect's own folder name is removed, never a user's home.
+    home = os.environ.get("PREFECT_HOME", "")
+    if Path(home).name.startswith("papertrends-prefect-"):
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
