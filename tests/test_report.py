@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+import pytest
 
 from papertrends.records import RunInfo
 from papertrends.report import ReportInput, write_report
@@ -117,6 +119,22 @@ def test_same_inputs_give_the_same_bytes(tmp_path: Path) -> None:
     for page in _pages(tmp_path / "a"):
         twin = tmp_path / "b" / page.relative_to(tmp_path / "a")
         assert page.read_bytes() == twin.read_bytes(), page
+
+
+def test_figures_are_the_same_unchecked_as_plotly_checks_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run builds its figures without plotly's checks (`figures.CHECKED`); checked, every page is the same byte for
+    byte, and a property plotly does not know is refused."""
+    from papertrends.report import figures
+
+    write_report(tmp_path / "unchecked", _data())
+    monkeypatch.setattr(figures, "CHECKED", True)
+    write_report(tmp_path / "checked", _data())
+    pages = _pages(tmp_path / "unchecked")
+    assert len(pages) >= 5
+    for page in pages:
+        assert page.read_bytes() == (tmp_path / "checked" / page.relative_to(tmp_path / "unchecked")).read_bytes()
+    with pytest.raises(ValueError, match="modee"):
+        figures.trace(go.Scatter, x=[1], modee="lines")
 
 
 def test_each_weeks_status_is_told_on_the_topic_page_listed_on_the_index_and_exported(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ HTML: `<b>` in a title shows as the characters `<b>`, never as bold, and never a
 from __future__ import annotations
 
 import html
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,11 @@ OTHER_COLOUR = "#BBBBBB"
 OUTLIER_COLOUR = "#DDDDDD"
 WINDOW_NAMES = {"day": "digest date", "week": "week", "month": "month"}  # axis titles
 WINDOWS_LABEL = {"day": "digest", "week": "week", "month": "month"}  # "share per ..."
+# Plotly checks every property a figure is given against its schema and copies what it checks: about half of each
+# figure's cost (docs/benchmarks.md). The builders give the same properties every run, so a run leaves it off;
+# tests/test_figures.py builds every figure with it on too, where a misspelt property raises, and finds the same JSON.
+CHECKED = False
+Trace = TypeVar("Trace")
 
 
 def plot_text(text: object) -> str:
@@ -43,6 +49,11 @@ def values(data: object) -> np.ndarray:
 def dates(column: object) -> np.ndarray:
     """Dates (or their strings) as 'YYYY-MM-DD', for a trace's x."""
     return values([str(d)[:10] for d in column])  # type: ignore[attr-defined]
+
+
+def trace(kind: type[Trace], **props: object) -> Trace:
+    """A trace of `kind` (`go.Scatter`, `go.Bar`, ...), checked by plotly only when `CHECKED`."""
+    return kind(**props, _validate=CHECKED)
 
 
 def colour(topic_id: int, order: list[int]) -> str:
@@ -74,7 +85,7 @@ def figure(
         "legend": {"font": {"size": 11}},
         "height": height,
     }
-    return go.Figure(traces, layout=spec | layout)
+    return go.Figure(traces, layout=spec | layout, _validate=CHECKED)
 
 
 SHARE_AXIS = {"tickformat": ".0%", "rangemode": "tozero"}
@@ -122,7 +133,7 @@ def build_prevalence_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, wind
         if key not in wide.columns:
             continue
         name = {-2: "other topics", -1: "unassigned (outliers)"}.get(key) or _name(key, labels)
-        traces.append(go.Scatter(
+        traces.append(trace(go.Scatter,
             x=dates(wide.index), y=values((wide[key] / totals).round(4)),
             customdata=values(np.stack([wide[key], totals], axis=1)),
             name=plot_text(name)[:60], mode="lines", stackgroup="share",
@@ -144,8 +155,8 @@ def interval_band(x: list[str], rows: pd.DataFrame, *, visible: bool = True) -> 
     """The 95% interval as a shaded band: an invisible lower line, then the upper line filled down to it."""
     edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "visible": visible}
     return [
-        go.Scatter(x=x, y=values(rows["lo"].round(4)), showlegend=False, name="95% interval (low)", **edge),
-        go.Scatter(x=x, y=values(rows["hi"].round(4)), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
+        trace(go.Scatter, x=x, y=values(rows["lo"].round(4)), showlegend=False, name="95% interval (low)", **edge),
+        trace(go.Scatter, x=x, y=values(rows["hi"].round(4)), fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
                    name="95% interval", **edge),
     ]  # fmt: skip
 
@@ -163,7 +174,7 @@ def build_topic_lines_figure(prevalence: pd.DataFrame, topics: pd.DataFrame, win
         visible = rank == 0
         name = plot_text(_name(topic_id, labels))
         traces += interval_band(x, rows, visible=visible)
-        traces.append(go.Scatter(
+        traces.append(trace(go.Scatter,
             x=x, y=values(rows["share"].round(4)), mode="lines+markers", marker={"size": 4},
             line={"color": "#0072B2", "width": 2}, name=name[:60], visible=visible,
             customdata=np.stack([rows["n"], rows["total"]], axis=1),
@@ -181,11 +192,11 @@ def build_topic_share_figure(prevalence: pd.DataFrame, topic_id: int, label: str
     x = dates(rows["window_start"])
     traces = [
         *interval_band(x, rows),
-        go.Scatter(x=x, y=values(rows["share"].round(4)), mode="lines+markers", marker={"size": 4},
+        trace(go.Scatter, x=x, y=values(rows["share"].round(4)), mode="lines+markers", marker={"size": 4},
                    line={"color": "#0072B2", "width": 2}, name="share of papers",
                    customdata=np.stack([rows["n"], rows["total"]], axis=1),
                    hovertemplate="%{x}<br>%{y:.1%} of papers (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
-        go.Scatter(x=x, y=values(rows["upvote_share"].round(4)), mode="lines", name="share of upvotes",
+        trace(go.Scatter, x=x, y=values(rows["upvote_share"].round(4)), mode="lines", name="share of upvotes",
                    line={"color": "#E69F00", "width": 1.5, "dash": "dot"},
                    hovertemplate="%{x}<br>%{y:.1%} of upvotes<extra></extra>"),
     ]  # fmt: skip
@@ -203,7 +214,7 @@ def build_research_lines_figure(prevalence: pd.DataFrame, lines: pd.DataFrame, l
     for topic_id in order:
         rows = frame[frame["topic_id"] == topic_id].sort_values("window_start")
         name = plot_text(_name(topic_id, labels))
-        traces.append(go.Scatter(
+        traces.append(trace(go.Scatter,
             x=dates(rows["window_start"]), y=values(rows["share"].round(4)), mode="lines",
             name=name[:60], line={"width": 1.5, "color": colour(topic_id, order)},
             customdata=np.stack([rows["n"], rows["total"]], axis=1) if len(rows) else [],
@@ -226,7 +237,7 @@ def build_topic_map_figure(points: pd.DataFrame, topics: pd.DataFrame) -> go.Fig
         if rows.empty:
             continue
         name = "unassigned (outliers)" if topic_id < 0 else _name(topic_id, labels)
-        traces.append(go.Scattergl(
+        traces.append(trace(go.Scattergl,
             x=values(rows["x"]), y=values(rows["y"]), mode="markers", name=plot_text(name)[:50],
             marker={"size": 5, "color": colour(topic_id, order), "opacity": 0.75},
             text=values([plot_text(t) for t in rows["title"]]), customdata=values(rows["first_digest"].astype(str)),
@@ -241,7 +252,7 @@ def build_topic_map_figure(points: pd.DataFrame, topics: pd.DataFrame) -> go.Fig
 def build_terms_figure(terms: list[tuple[str, float]], label: str) -> go.Figure:
     words = [plot_text(t) for t, _ in terms][::-1]
     weights = [w for _, w in terms][::-1]
-    bar = go.Bar(x=weights, y=words, orientation="h", marker={"color": "#0072B2"},
+    bar = trace(go.Bar, x=weights, y=words, orientation="h", marker={"color": "#0072B2"},
                  hovertemplate="%{y}: %{x:.4f}<extra></extra>")  # fmt: skip
     return figure([bar], f"Top terms of {plot_text(label)[:60]}", "c-TF-IDF weight", "",
                   height=max(260, 26 * len(words) + 90), margin={"l": 160, "r": 20, "t": 50, "b": 50})  # fmt: skip
@@ -277,7 +288,7 @@ def build_status_band(history: pd.DataFrame, label: str) -> go.Figure:
         mine = rows[rows["status"] == status]
         if mine.empty:
             continue
-        traces.append(go.Bar(  # each bar spans the week that ends on the day it was reported
+        traces.append(trace(go.Bar,  # each bar spans the week that ends on the day it was reported
             x=dates(mine["as_of"]), y=np.ones(len(mine), dtype=int), name=status, marker={"color": colour_},
             offset=-7 * DAY_MS, width=7 * DAY_MS,
             customdata=values(mine["effect"].round(2)),

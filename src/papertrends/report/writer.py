@@ -46,7 +46,7 @@ def _safe_json(value: object) -> Markup:
     """JSON that is safe inside a <script> element: no '<', '>' or '&' survives as such."""
     from plotly.utils import PlotlyJSONEncoder
 
-    text = json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":"))
+    text = json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":"), sort_keys=True)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
