@@ -8,28 +8,30 @@ whole run holds the database's run lock, so two runs never write one database at
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.artifacts import publish_artifacts
 from papertrends import summary as say
-from papertrends.analysis import analyse
+from papertrends.analysis import analyse, count_phrases_ahead
 from papertrends.config import EmbeddingConfig, Settings, load_settings
 from papertrends.embedding import embed_in_chunks, embedding_key, encode_texts, in_own_process, make_embedder
 from papertrends.embedding.calibrate import runtime_note
 from papertrends.fetch import FetchResult, fetch_range
 from papertrends.ingest import ReadAhead, ReadResult, merge_reads, read_files, store_snapshots, with_other_files
 from papertrends.lock import RunLock
+from papertrends.phrase_counts import PhraseCounts
 from papertrends.records import Analysis, AnalysisInputs, IngestSummary, RunInfo, RunSummary
 from papertrends.report import write_report
 from papertrends.snapshots import list_snapshot_files
@@ -38,6 +40,7 @@ from papertrends.trends import history_key
 
 T = TypeVar("T")
 Logger = logging.Logger | logging.LoggerAdapter  # Prefect's run logger is an adapter
+Counting = PrefectFuture[tuple[PhraseCounts | None, float]]  # the phrases counted ahead, and how long it took
 
 
 @task(name="fetch digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60])
@@ -112,6 +115,14 @@ def embed_task(settings: Settings, progress: bool) -> int:
         )
 
 
+@task(name="count phrases (while the papers are embedded)", cache_policy=NO_CACHE)
+def count_phrases_task(settings: Settings) -> tuple[PhraseCounts | None, float]:
+    start = time.perf_counter()
+    with open_store(settings.store.path) as store:
+        papers, sightings = store.texts(), store.sightings()
+    return count_phrases_ahead(papers, sightings, settings), round(time.perf_counter() - start, 2)
+
+
 @task(name="load the analysis's inputs", cache_policy=NO_CACHE)
 def load_task(settings: Settings, model_id: str) -> AnalysisInputs:
     with open_store(settings.store.path) as store:
@@ -143,20 +154,6 @@ def _timed(seconds: dict[str, float], step: str, fn: Callable[..., T], *args: ob
         return fn(*args)
     finally:
         seconds[step] = round(time.perf_counter() - start, 2)
-
-
-def publish_artifacts(summary: RunSummary, analysis: Analysis | None) -> None:
-    """What a person watching the Prefect UI wants, on the flow run they started: the report, what happened, and
-    the trends."""
-    if summary.status != "completed" or analysis is None:
-        return
-    create_link_artifact(key="papertrends-report", link=Path(summary.report).resolve().as_uri(),
-                         link_text=f"report of run {summary.run_id}",
-                         description="The run's HTML report (open it on the machine that ran the flow).")  # fmt: skip
-    create_markdown_artifact(key="papertrends-summary", markdown=say.run_markdown(summary, analysis),
-                             description="Run summary")  # fmt: skip
-    rows = json.loads(say.trends_artifact(analysis).to_json(orient="records"))  # NaN as null, numbers as JSON's
-    create_table_artifact(key="papertrends-trends", table=rows, description="Each topic's trend")
 
 
 def task_runner_for(settings: Settings) -> TaskRunner:
@@ -234,11 +231,25 @@ def _fetched(settings: Settings, days: int, seconds: dict[str, float], logger: L
     return len(got.fetched)
 
 
-def _analysed(settings: Settings, run_id: int, model_id: str, force: bool) -> Analysis:
+def _analysed(settings: Settings, run_id: int, model_id: str, force: bool, phrases: Counting | None,
+              seconds: dict[str, float]) -> Analysis:  # fmt: skip
     inputs = load_task(settings, model_id)
+    if phrases is not None:
+        inputs = replace(inputs, phrases=_counted(phrases, seconds))
     analysis = analyse_task(inputs, settings, force)
     save_task(settings, run_id, analysis)
     return analysis
+
+
+def _counted(phrases: Counting, seconds: dict[str, float]) -> PhraseCounts | None:
+    """The phrases counted ahead (their time in `seconds`, as "phrases"); None (the analysis counts them) when
+    that failed."""
+    try:
+        counted, seconds["phrases"] = phrases.result()
+        return counted
+    except Exception as e:  # noqa: BLE001 - counted again by the analysis, which says why if it fails too
+        get_run_logger().warning("the phrases counted ahead failed (%s): the analysis counts them", e)
+        return None
 
 
 def _update(
@@ -254,6 +265,10 @@ def _update(
     ingest = _timed(seconds, "store", store_task, settings, read)
     for line in ingest.rejections:
         logger.warning("rejected: %s", line)
+    # The phrases need no vector: when many papers are embedded (in a process of their own, by the in-process
+    # runner), they are counted in the runner's thread meanwhile, not after.
+    many = ingest.new_papers + ingest.updated_papers > settings.embedding.chunk_size
+    phrases = count_phrases_task.submit(settings) if many and settings.runner.kind == "local" else None
     embedded = _timed(seconds, "embed", embed_task, settings, progress)
     with open_store(settings.store.path) as store:
         counts, (_, snapshot_hash), uncertain = store.counts(), store.snapshot_fingerprint(), store.uncertain_dates()
@@ -262,7 +277,7 @@ def _update(
     analysis = None
     try:
         # Load, analyse and save are three tasks, timed together as the run's "fit".
-        analysis = _timed(seconds, "fit", _analysed, settings, run_id, model_id, refit)
+        analysis = _timed(seconds, "fit", _analysed, settings, run_id, model_id, refit, phrases, seconds)
         summary = say.analysed(summary, analysis)
         run = say.run_info(summary, analysis, settings, model_id=model_id, snapshot_hash=snapshot_hash,
                            uncertain_dates=uncertain)  # fmt: skip

@@ -128,3 +128,41 @@ def test_report_is_offline_and_shows_topics(two_runs: dict) -> None:
         assert label.replace("&", "&amp;") in html
     assert all(f'id="fig-{name}"' in html for name in ("stacked", "lines", "map"))
     assert len(list((reports / "topics").glob("*.html"))) == len(topics[topics["level"] == "topic"])
+
+
+def test_phrases_counted_while_many_papers_are_embedded_are_those_counted_after(
+    prefect_harness: None, tmp_path: Path, sample_vectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More new papers than one embedding chunk: the flow counts the phrases in its runner's thread while they are
+    embedded (timed as "phrases"), and the analysis finds the same phrases, figures and statuses as a run that
+    counts them after the embedding (one chunk)."""
+    from flows.update import update_steps
+
+    from papertrends import analysis, phrase_counts, terms
+    from papertrends.config import load_settings
+
+    calls = []
+
+    def counting(*args: object) -> object:
+        calls.append(1)
+        return phrase_counts.count_phrases(*args)
+
+    monkeypatch.setattr(terms, "count_phrases", counting)
+    monkeypatch.setattr(analysis, "count_phrases", counting)
+    analyses = {}
+    for chunk in (100, 512):
+        db = tmp_path / str(chunk) / "pt.duckdb"
+        preload_embeddings(db, sample_vectors)
+        settings = load_settings(None).with_overrides(
+            snapshots={"folder": SAMPLES}, store={"path": db}, report={"folder": db.parent / "reports"},
+            embedding={"chunk_size": chunk},
+        )  # fmt: skip
+        calls.clear()
+        summary, analyses[chunk] = update_steps(settings, progress=False, publish=False)
+        assert len(calls) == 1  # counted once: ahead and taken, or after
+        assert summary.status == "completed" and summary.ingest.new_papers == 360
+        assert ("phrases" in summary.seconds) == (chunk < 360)
+    ahead, after = analyses[100], analyses[512]
+    assert len(after.term_trends) > 100
+    pd.testing.assert_frame_equal(ahead.term_trends, after.term_trends)
+    pd.testing.assert_frame_equal(ahead.term_history, after.term_history)

@@ -143,3 +143,26 @@ def test_a_generic_word_does_not_stand_for_the_research_term_that_contains_it() 
     assert listed == {0: 0, 1: 1, 2: 2, 3: 2}
     same = merge_variants(terms, x, np.ones(4, dtype=bool), status, lift=np.array([16.0, 19.0, 6.8, 7.5]))
     assert same[1] == 0  # a shorter phrase as specific as the longer one does list it
+
+
+def test_phrases_counted_ahead_are_taken_only_for_the_papers_and_days_they_were_counted_from() -> None:
+    """The update flow counts the phrases while the papers are embedded (`count_phrases`); the analysis takes those
+    counts for the very papers and sightings they came from, and counts anew for any others."""
+    from papertrends.phrase_counts import count_phrases
+    from papertrends.terms import phrase_trends
+
+    papers, sightings, topics = _digests()
+    own = phrase_trends(papers, sightings, topics, CONFIG, VectorizerConfig())
+    ahead = count_phrases(papers, sightings, CONFIG, VectorizerConfig())
+    assert ahead is not None and ahead.fits(papers, sightings)
+    taken = phrase_trends(papers, sightings, topics, CONFIG, VectorizerConfig(), ahead)
+    pd.testing.assert_frame_equal(taken[0], own[0])
+    pd.testing.assert_frame_equal(taken[1], own[1])
+    # One title changed, one sighting moved a day, or one paper gone: the counts are not theirs.
+    edited = papers.assign(title=papers["title"].where(papers.index != 5, "agent agent agent"))
+    moved = sightings.assign(digest_date=sightings["digest_date"].where(sightings.index != 7, date(2025, 4, 1)))
+    for other_papers, other_sightings in ((edited, sightings), (papers, moved), (papers.iloc[1:], sightings)):
+        assert not ahead.fits(other_papers, other_sightings)
+        got = phrase_trends(other_papers, other_sightings, topics, CONFIG, VectorizerConfig(), ahead)
+        fresh = phrase_trends(other_papers, other_sightings, topics, CONFIG, VectorizerConfig())
+        pd.testing.assert_frame_equal(got[0], fresh[0])

@@ -27,21 +27,17 @@ not hidden under "learning", nor "vision language action" under "action".
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
 from papertrends import frames
 from papertrends.config import TrendsConfig, VectorizerConfig
-from papertrends.slopes import slopes
+from papertrends.phrase_counts import MIN_PAPERS, PhraseCounts, count_phrases
 from papertrends.term_weeks import phrase_history, since, this_week
-from papertrends.trends import benjamini_hochberg
 
 COLUMNS = list(frames.TERM_TRENDS)
 HISTORY_COLUMNS = list(frames.TERM_HISTORY)
-MIN_PAPERS = 20  # a phrase in fewer papers is not tested
 SPREAD_SHARE = 0.1  # a topic holding this much of a phrase's papers is one it spreads over
 MIN_LIFT = 2.0  # a phrase's papers gather in one area at least this much more than all papers do
 GATHERED = 0.01  # ... and chance would gather them so in some area with at most this probability
@@ -158,75 +154,44 @@ def phrase_trends(
     assignments: pd.DataFrame,
     config: TrendsConfig,
     vectorizer: VectorizerConfig,
+    counted: PhraseCounts | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per tested phrase: status (rising, fading, steady), effect (percentage points of papers per 30
     days) and relative effect (that change as a share of its mean share), p and q values, papers using it, the
     first digest listing one of them, the topics it spreads over, and since when its weekly flags say so; and the
     research terms' weekly statuses (`term_weeks.phrase_history`: every phrase that names something, as each
-    week's report would have said it)."""
+    week's report would have said it). `counted`: these papers' phrase counts, counted ahead
+    (`phrase_counts.count_phrases`); taken only when they are of these very papers and sightings."""
     empty = pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=HISTORY_COLUMNS)
-    if papers.empty or sightings.empty:
+    if counted is None or not counted.fits(papers, sightings):
+        counted = count_phrases(papers, sightings, config, vectorizer)
+    if counted is None:
         return empty
-    from papertrends.vectorizer import phrase_matrix  # scikit-learn: imported when run, not with this module
-
-    texts = (papers["title"].fillna("") + ". " + papers["abstract"].fillna("")).tolist()
-    try:
-        x, terms = phrase_matrix(texts, vectorizer.stop_words, min(MIN_PAPERS, max(2, len(texts) // 2)))
-    except ValueError:  # no phrase in enough papers
-        return empty
-    counts, totals, when = _digest_counts(papers, sightings, x)
-    first = np.argmax(counts > 0, axis=0)
-    window = (when >= when.max() - timedelta(days=config.window_days)) & (totals > 0)
-    offsets = (when[window] - when[window].min()).days.to_numpy(dtype=float)
-    if window.sum() < 4:
-        return empty
-    shares = counts[window] / totals[window, None]
-    effect, p = slopes(offsets, shares, totals[window])
-    mean_share = (totals[window] / totals[window].sum()) @ shares
-    q = benjamini_hochberg(p)
-    n_papers = np.asarray(x.sum(axis=0)).ravel().astype(int)
-    significant = (q < config.alpha) & (n_papers >= MIN_PAPERS)
+    c = counted
+    first = np.argmax(c.counts > 0, axis=0)
+    n_papers = np.asarray(c.x.sum(axis=0)).ravel().astype(int)
+    significant = (c.q < config.alpha) & (n_papers >= MIN_PAPERS)
     topic_of = papers["paper_id"].map(assignments.set_index("paper_id")["topic_id"]).fillna(-1).to_numpy(int)
-    research, lift = research_terms(x, terms, topic_of)
-    history = phrase_history(counts[:, research], totals, when, terms[research], config)
-    tested = np.where(significant & research, np.where(effect > 0, "rising", "fading"), "steady")
-    status = this_week(history, terms, when.max().date(), tested)
+    research, lift = research_terms(c.x, c.terms, topic_of)
+    history = phrase_history(c.counts[:, research], c.totals, c.when, c.terms[research], config)
+    tested = np.where(significant & research, np.where(c.effect > 0, "rising", "fading"), "steady")
+    status = this_week(history, c.terms, c.when.max().date(), tested)
     direction = np.where(status == "emerging", "rising", status)  # "world model" emerging, "world models" rising
-    variants = _listed_once(merge_variants(terms, x, status != "steady", direction, lift), terms, status)
-    spread = _spread(x, topic_of, status)
+    variants = _listed_once(merge_variants(c.terms, c.x, status != "steady", direction, lift), c.terms, status)
+    spread = _spread(c.x, topic_of, status)
     table = pd.DataFrame(
         {
-            "term": terms, "status": status, "effect": np.round(effect * 100, 4),
-            "relative": np.round(effect / np.maximum(mean_share, 1e-9), 4), "p_value": p, "q_value": q,
-            "papers": n_papers, "first_seen": list(when[first].date),
+            "term": c.terms, "status": status, "effect": np.round(c.effect * 100, 4),
+            "relative": np.round(c.effect / np.maximum(c.mean_share, 1e-9), 4), "p_value": c.p, "q_value": c.q,
+            "papers": n_papers, "first_seen": list(c.when[first].date),
             "n_topics": [len(s) for s in spread], "topic_ids": [" ".join(map(str, s)) for s in spread],
-            "variants": ["; ".join(sorted(variants.get(j, []))) for j in range(len(terms))],
+            "variants": ["; ".join(sorted(variants.get(j, []))) for j in range(len(c.terms))],
             "lift": np.round(lift, 3),
         }
     )  # fmt: skip
-    table["since"] = since(history, table.set_index("term")["status"], when.max().date()).to_numpy()
+    table["since"] = since(history, table.set_index("term")["status"], c.when.max().date()).to_numpy()
     table = table.sort_values(["status", "effect", "term"], ascending=[True, False, True], ignore_index=True)
     return table, history
-
-
-def _digest_counts(
-    papers: pd.DataFrame, sightings: pd.DataFrame, x: sparse.csc_matrix
-) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
-    """Per digest day (in date order): each phrase's papers listed that day (days x phrases), the day's papers in
-    all, and the days. A paper listed twice on one day counts once."""
-    row_of = {p: i for i, p in enumerate(papers["paper_id"])}
-    seen = sightings.drop_duplicates(["paper_id", "digest_date"])
-    seen = seen[seen["paper_id"].isin(row_of)]
-    dates = pd.to_datetime(seen["digest_date"])
-    days = sorted(dates.unique())
-    day_of = {d: i for i, d in enumerate(days)}
-    listing = sparse.csr_matrix(
-        (np.ones(len(seen)), (dates.map(day_of).to_numpy(), seen["paper_id"].map(row_of).to_numpy())),
-        shape=(len(days), x.shape[0]),
-    )
-    counts = np.asarray((listing @ x).todense(), dtype=float)  # digests x phrases
-    totals = np.asarray(listing.sum(axis=1)).ravel()
-    return counts, totals, pd.DatetimeIndex(days)
 
 
 def _listed_once(listed_under: dict[int, int], terms: np.ndarray, status: np.ndarray) -> dict[int, list[str]]:

@@ -16,12 +16,14 @@ from papertrends.analysis.fit import refit
 from papertrends.analysis.place import place_new_papers
 from papertrends.analysis.rules import corpus_hash, documents, with_user_labels
 from papertrends.config import Settings
+from papertrends.phrase_counts import PhraseCounts, count_phrases
 from papertrends.prevalence import WINDOWS, prevalence, prevalence_by_published
 from papertrends.records import Analysis, AnalysisInputs, Decision, EarlierTrends, Fitted, PreviousRun, no_events
 from papertrends.terms import phrase_trends
 from papertrends.trends import history_and_table, history_key, trend_table
 
-__all__ = ["Analysis", "AnalysisInputs", "analyse", "corpus_hash", "decide", "documents", "measure"]
+__all__ = ["Analysis", "AnalysisInputs", "analyse", "corpus_hash", "count_phrases_ahead", "decide", "documents",
+           "measure"]  # fmt: skip
 
 
 def reused(papers: pd.DataFrame, previous: PreviousRun) -> Fitted:
@@ -43,7 +45,7 @@ def analyse(inputs: AnalysisInputs, settings: Settings, *, force: bool = False) 
     else:
         fitted = fit_anew(inputs, settings)
     return measure(replace(fitted, topics=with_user_labels(fitted.topics, t.labels)), chash, inputs.sightings,
-                   settings, inputs.earlier)  # fmt: skip
+                   settings, inputs.earlier, inputs.phrases)  # fmt: skip
 
 
 def fit_anew(inputs: AnalysisInputs, settings: Settings) -> Fitted:
@@ -87,6 +89,12 @@ def _per_level(earlier: EarlierTrends | None, window: str) -> tuple[pd.DataFrame
     return mine.drop(columns="window"), earlier.history[earlier.history["topic_id"].isin(set(mine["topic_id"]))]
 
 
+def count_phrases_ahead(papers: pd.DataFrame, sightings: pd.DataFrame, settings: Settings) -> PhraseCounts | None:
+    """The phrase counts `measure` will read for `papers` (every paper of the store, in paper_id order) and the
+    store's `sightings`: what can be counted before the papers' vectors are there."""
+    return count_phrases(papers, dated(sightings), settings.trends, settings.vectorizer)
+
+
 def dated(sightings: pd.DataFrame) -> pd.DataFrame:
     """The sightings a trend may rest on: those whose digest states its own date (`certain`), or all of them when
     none does (a folder of files dated only by their times still has a history, all of it equally uncertain)."""
@@ -101,11 +109,13 @@ def measure(
     sightings: pd.DataFrame,
     settings: Settings,
     earlier: EarlierTrends | None = None,
+    phrases: PhraseCounts | None = None,
 ) -> Analysis:
     """Prevalence per digest date, week, month and publication month; each topic's trend and status.
     `earlier`: the last run's daily prevalence and status history, whose unchanged weeks are not computed again.
     The charts show every sighting; the trend tests read only the `dated` ones, so a file dated by its time alone
-    (a copy or a checkout sets it) never makes a topic emerge."""
+    (a copy or a checkout sets it) never makes a topic emerge. `phrases`: the phrase counts of these papers and
+    dated sightings, counted ahead (`count_phrases_ahead`); counted here when they are not of them."""
     assignments = fitted.assignments
     lined = line_assignments(assignments, fitted.topics)
     windows = [prevalence(assignments, sightings, w) for w in WINDOWS]
@@ -126,7 +136,8 @@ def measure(
     topics = topics.merge(both[["topic_id", "status", "first_seen", "last_seen"]], on="topic_id", how="left")
     labels = dict(zip(topics["topic_id"], topics["label"], strict=True))
     trends = both.assign(label=both["topic_id"].map(labels))
-    terms, term_history = phrase_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer)
+    terms, term_history = phrase_trends(fitted.papers, tested, assignments, settings.trends, settings.vectorizer,
+                                        phrases)  # fmt: skip
     return Analysis(chash, fitted.papers, topics, assignments, shares, trends, fitted.events, fitted.metrics,
                     fitted.decision, fitted.fitted_papers, history, terms, history_key(settings.trends),
                     term_history)  # fmt: skip

@@ -5,13 +5,16 @@ its frames' columns (`frames.py`) when built."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from papertrends import frames
 from papertrends.records.run import Decision, FitMetrics
+
+if TYPE_CHECKING:  # its module imports the trend tests: not at every start of the command
+    from papertrends.phrase_counts import PhraseCounts
 
 OUTLIER = -1  # the topic id of a paper in no topic
 
@@ -58,6 +61,7 @@ class AnalysisInputs:
     previous: PreviousRun | None  # the last completed run
     earlier: EarlierTrends | None  # its prevalence and history, when computed under the same history key
     next_topic_id: int  # the first registry id a new topic may take
+    phrases: PhraseCounts | None = None  # the papers' phrase counts, counted ahead (the analysis checks they fit)
 
     FRAMES: ClassVar = {"papers": frames.PAPERS, "sightings": frames.SIGHTINGS}
 
