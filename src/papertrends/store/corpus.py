@@ -124,9 +124,9 @@ class CorpusTables(Database):
             self._insert("rejections", rejects)
 
     def texts(self) -> pd.DataFrame:
-        """Every paper's id, title and abstract, in paper_id order: the texts `Store.corpus` gives the papers with
-        vectors (what the phrase layer counts, before the new papers' vectors are there)."""
-        return self.db.execute("SELECT paper_id, title, abstract FROM papers ORDER BY paper_id").df()
+        """Every paper's id, title, abstract and text hash, in paper_id order: the texts `Store.corpus` gives the
+        papers with vectors (what the phrase layer counts, before the new papers' vectors are there)."""
+        return self.db.execute("SELECT paper_id, title, abstract, text_hash FROM papers ORDER BY paper_id").df()
 
     def sightings(self) -> pd.DataFrame:
         """One row per (digest date, paper): re-saved snapshots of one digest count once. `certain`: some snapshot
