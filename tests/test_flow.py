@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import SAMPLES, preload_embeddings
+from conftest import SAMPLE_FILES, SAMPLES, preload_embeddings
 from papertrends.records import Retention
 from papertrends.store import open_store
 
@@ -133,9 +133,11 @@ def test_report_is_offline_and_shows_topics(two_runs: dict) -> None:
 def test_phrases_counted_while_many_papers_are_embedded_are_those_counted_after(
     prefect_harness: None, tmp_path: Path, sample_vectors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """More new papers than one embedding chunk: the flow counts the phrases in its runner's thread while they are
-    embedded (timed as "phrases"), and the analysis finds the same phrases, figures and statuses as a run that
-    counts them after the embedding (one chunk)."""
+    """Papers added to a fit, more than one embedding chunk: the flow counts the phrases in its runner's thread
+    while they are embedded (timed as "phrases"), and the analysis finds the same phrases, figures and statuses
+    as a run that counts them after the embedding (one chunk). A first run counts them after."""
+    import shutil
+
     from flows.update import update_steps
 
     from papertrends import analysis, phrase_counts, terms
@@ -150,19 +152,23 @@ def test_phrases_counted_while_many_papers_are_embedded_are_those_counted_after(
     monkeypatch.setattr(terms, "count_phrases", counting)
     monkeypatch.setattr(analysis, "count_phrases", counting)
     analyses = {}
-    for chunk in (100, 512):
-        db = tmp_path / str(chunk) / "pt.duckdb"
-        preload_embeddings(db, sample_vectors)
+    for chunk in (20, 512):
+        folder = tmp_path / str(chunk)
+        (folder / "snapshots").mkdir(parents=True)
         settings = load_settings(None).with_overrides(
-            snapshots={"folder": SAMPLES}, store={"path": db}, report={"folder": db.parent / "reports"},
-            embedding={"chunk_size": chunk},
+            snapshots={"folder": folder / "snapshots"}, store={"path": folder / "pt.duckdb"},
+            report={"folder": folder / "reports"}, embedding={"chunk_size": chunk}, topics={"refit_share": 0.5},
         )  # fmt: skip
-        calls.clear()
-        summary, analyses[chunk] = update_steps(settings, progress=False, publish=False)
-        assert len(calls) == 1  # counted once: ahead and taken, or after
-        assert summary.status == "completed" and summary.ingest.new_papers == 360
-        assert ("phrases" in summary.seconds) == (chunk < 360)
-    ahead, after = analyses[100], analyses[512]
+        preload_embeddings(folder / "pt.duckdb", sample_vectors)
+        for files in (SAMPLE_FILES[:4], SAMPLE_FILES[4:]):  # a fit, then papers placed into it
+            for file in files:
+                shutil.copy(file, folder / "snapshots")
+            calls.clear()
+            summary, analyses[chunk] = update_steps(settings, progress=False, publish=False)
+            assert summary.status == "completed" and len(calls) == 1  # counted once: ahead and taken, or after
+        assert summary.metrics.placed_papers == summary.ingest.new_papers > 20
+        assert ("phrases" in summary.seconds) == (chunk == 20)
+    ahead, after = analyses[20], analyses[512]
     assert len(after.term_trends) > 100
     pd.testing.assert_frame_equal(ahead.term_trends, after.term_trends)
     pd.testing.assert_frame_equal(ahead.term_history, after.term_history)
