@@ -154,7 +154,7 @@ def test_phrases_counted_ahead_are_taken_only_for_the_papers_and_days_they_were_
     papers, sightings, topics = _digests()
     own = phrase_trends(papers, sightings, topics, CONFIG, VectorizerConfig())
     ahead = count_phrases(papers, sightings, CONFIG, VectorizerConfig())
-    assert ahead is not None and ahead.fits(papers, sightings)
+    assert ahead is not None and ahead.fits(papers, sightings, CONFIG, VectorizerConfig())
     taken = phrase_trends(papers, sightings, topics, CONFIG, VectorizerConfig(), ahead)
     pd.testing.assert_frame_equal(taken[0], own[0])
     pd.testing.assert_frame_equal(taken[1], own[1])
@@ -162,7 +162,10 @@ def test_phrases_counted_ahead_are_taken_only_for_the_papers_and_days_they_were_
     edited = papers.assign(title=papers["title"].where(papers.index != 5, "agent agent agent"))
     moved = sightings.assign(digest_date=sightings["digest_date"].where(sightings.index != 7, date(2025, 4, 1)))
     for other_papers, other_sightings in ((edited, sightings), (papers, moved), (papers.iloc[1:], sightings)):
-        assert not ahead.fits(other_papers, other_sightings)
+        assert not ahead.fits(other_papers, other_sightings, CONFIG, VectorizerConfig())
         got = phrase_trends(other_papers, other_sightings, topics, CONFIG, VectorizerConfig(), ahead)
         fresh = phrase_trends(other_papers, other_sightings, topics, CONFIG, VectorizerConfig())
         pd.testing.assert_frame_equal(got[0], fresh[0])
+    # Counted with another trend window or other stop words: not these settings' counts either.
+    assert not ahead.fits(papers, sightings, TrendsConfig(window_days=100, min_papers=5), VectorizerConfig())
+    assert not ahead.fits(papers, sightings, CONFIG, VectorizerConfig(stop_words=None))

@@ -1,10 +1,11 @@
 """What the phrase layer reads that no topic changes: each paper's phrases, each digest day's count of them, and the
 trailing year's slope test of every phrase. Pure.
 
-It is most of the phrase layer's time (at 46k papers, 7 of its 9 s: tokens, n-grams, the days' counts, the slopes)
-and needs only the papers' words and the days they were listed, so the update flow counts it in a thread while the
-new papers are embedded in another process (`flows/update.py`), and the analysis takes it when it is for the very
-papers and sightings it analyses (`PhraseCounts.fits`); otherwise it counts them itself.
+It is most of the phrase layer's time (profiled on a day added at 46k papers: 6.6 of its 10.9 s, the tokens,
+n-grams, the days' counts and the slopes) and needs only the papers' words and the days they were listed, so the
+update flow counts it in a thread while the new papers are embedded in another process (`flows/update.py`), and
+the analysis takes it when it is of the very papers, sightings and settings it analyses with (`PhraseCounts.fits`);
+otherwise it counts them itself.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class PhraseCounts:
     """The papers x phrases matrix (1 where a paper uses a phrase) and the phrases; per digest day in date order,
     each phrase's papers listed that day (`counts`), the day's papers (`totals`) and the days (`when`); and over the
     trailing `window_days`, each phrase's slope (`effect`, share per day), its p and BH q values and its mean share.
-    `key`: the papers and sightings counted (`fingerprint`)."""
+    `key`: the papers, sightings and settings counted with (`fingerprint`)."""
 
     key: str
     x: sparse.csc_matrix
@@ -42,17 +43,23 @@ class PhraseCounts:
     q: np.ndarray
     mean_share: np.ndarray
 
-    def fits(self, papers: pd.DataFrame, sightings: pd.DataFrame) -> bool:
-        """Whether these are the counts of `papers` (in their order, with their texts) listed as `sightings` say."""
-        return self.key == fingerprint(papers, sightings)
+    def fits(
+        self, papers: pd.DataFrame, sightings: pd.DataFrame, config: TrendsConfig, vectorizer: VectorizerConfig
+    ) -> bool:
+        """Whether these are the counts of `papers` (in their order, with their texts) listed as `sightings` say,
+        counted with these settings (the trend window, the stop words)."""
+        return self.key == fingerprint(papers, sightings, config, vectorizer)
 
 
-def fingerprint(papers: pd.DataFrame, sightings: pd.DataFrame) -> str:
-    """A hash of the papers (ids and texts, in order) and of the sightings (day and paper, in order). A paper's text
+def fingerprint(
+    papers: pd.DataFrame, sightings: pd.DataFrame, config: TrendsConfig, vectorizer: VectorizerConfig
+) -> str:
+    """A hash of the settings the counts read (`window_days`, the stop words), of the papers (ids and texts, in
+    order) and of the sightings (day and paper, in order). A paper's text
     is its `text_hash` where the frame has one (`identity.text_hash` of its title and abstract, as the store keeps
     it: hashing 46k abstracts again costs 0.2 s), else its title and abstract."""
     texts = ["text_hash"] if "text_hash" in papers else ["title", "abstract"]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr((config.window_days, vectorizer.stop_words)).encode())
     for frame in (papers[["paper_id", *texts]], sightings[["digest_date", "paper_id"]]):
         digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
     return digest.hexdigest()
@@ -80,7 +87,7 @@ def count_phrases(
     shares = counts[window] / totals[window, None]
     effect, p = slopes(offsets, shares, totals[window])
     mean_share = (totals[window] / totals[window].sum()) @ shares
-    return PhraseCounts(fingerprint(papers, sightings), x, terms, counts, totals, when, effect, p,
+    return PhraseCounts(fingerprint(papers, sightings, config, vectorizer), x, terms, counts, totals, when, effect, p,
                         benjamini_hochberg(p), mean_share)  # fmt: skip
 
 

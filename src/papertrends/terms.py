@@ -163,7 +163,7 @@ def phrase_trends(
     week's report would have said it). `counted`: these papers' phrase counts, counted ahead
     (`phrase_counts.count_phrases`); taken only when they are of these very papers and sightings."""
     empty = pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=HISTORY_COLUMNS)
-    if counted is None or not counted.fits(papers, sightings):
+    if counted is None or not counted.fits(papers, sightings, config, vectorizer):
         counted = count_phrases(papers, sightings, config, vectorizer)
     if counted is None:
         return empty

@@ -29,7 +29,7 @@ WINDOW_NAMES = {"day": "digest date", "week": "week", "month": "month"}  # axis 
 WINDOWS_LABEL = {"day": "digest", "week": "week", "month": "month"}  # "share per ..."
 # Plotly checks every property a figure is given against its schema and copies what it checks: about half of each
 # figure's cost (docs/benchmarks.md). The builders give the same properties every run, so a run leaves it off;
-# tests/test_figures.py builds every figure with it on too, where a misspelt property raises, and finds the same JSON.
+# tests/test_report.py builds the report with it on too, where a misspelt property raises, and finds the same bytes.
 CHECKED = False
 Trace = TypeVar("Trace")
 
